@@ -1,0 +1,1 @@
+"""The admin web panel (aiohttp): an adapter around the domain in `bot`."""

@@ -1,0 +1,1 @@
+"""In Beeld: the service (channels, scheduling, signals, alerts, storage)."""

@@ -1,0 +1,1 @@
+"""Conversations as data, and the engine that runs them. Imports neither Telegram nor aiohttp."""
