@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/python -m bot.i18n_build compile
+	@if ls locales/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d locales -D messages; fi
 
 demo: install
 	$(BIN)/inbeeld demo
