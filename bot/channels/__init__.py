@@ -1,0 +1,27 @@
+"""Channels: how messages reach a phone. Domain code talks to `Channel`; Telegram is one adapter."""
+
+from bot.channels.base import (
+    Blocked,
+    Button,
+    Channel,
+    Delivered,
+    Document,
+    Failed,
+    IncomingEvent,
+    OutgoingMessage,
+    RetryLater,
+    SendOutcome,
+)
+
+__all__ = [
+    "Blocked",
+    "Button",
+    "Channel",
+    "Delivered",
+    "Document",
+    "Failed",
+    "IncomingEvent",
+    "OutgoingMessage",
+    "RetryLater",
+    "SendOutcome",
+]

@@ -1,0 +1,103 @@
+"""The one interface between the domain and a messaging network (like httpx's transports).
+
+Outbound: the domain builds an `OutgoingMessage` and a `Channel` answers with a `SendOutcome`.
+Inbound: an adapter turns a network update into an `IncomingEvent`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str  # callback data; at most 64 bytes (checked by the flow loader)
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    document: Document | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON kept in the outbox (documents are rendered at send time, not stored)."""
+        return {
+            "text": self.text,
+            "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in self.buttons],
+        }
+
+    @classmethod
+    def from_payload(cls, chat_id: int, payload: dict[str, Any]) -> OutgoingMessage:
+        rows = tuple(
+            tuple(Button(label=b["label"], data=b["data"]) for b in row)
+            for row in payload.get("buttons", [])
+        )
+        return cls(chat_id=chat_id, text=payload["text"], buttons=rows)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    message_id: int
+
+
+@dataclass(frozen=True)
+class RetryLater:
+    """The network asked us to wait (HTTP 429) or failed transiently (5xx, timeout, reset)."""
+
+    after_seconds: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """The person blocked the bot or deleted the chat; sending again is pointless."""
+
+    reason: str = "blocked"
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A permanent error for this message (bad request); it will not succeed when retried."""
+
+    reason: str
+
+
+SendOutcome = Delivered | RetryLater | Blocked | Failed
+
+
+class Channel(Protocol):
+    name: str
+
+    async def send(self, message: OutgoingMessage) -> SendOutcome: ...
+
+
+EventKind = Literal["text", "command", "button", "unsupported", "blocked", "unblocked"]
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """One update from a phone, with nothing network-specific left in it."""
+
+    channel: str
+    update_id: int
+    chat_id: int
+    user_id: int
+    kind: EventKind
+    text: str | None = None
+    command: str | None = None  # without the slash, lower case
+    args: tuple[str, ...] = ()
+    button_data: str | None = None
+    unsupported_kind: str | None = None  # sticker, photo, voice, location, edited, ...
+    language_code: str | None = None
+    first_name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,35 @@
+"""An in-memory channel for domain tests, like httpx.MockTransport: scripted outcomes, no network.
+
+The Telegram path itself is always tested through the Bot API emulator, never with this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.channels.base import Delivered, OutgoingMessage, SendOutcome
+
+Responder = Callable[[OutgoingMessage], SendOutcome]
+
+
+class MemoryChannel:
+    name = "memory"
+
+    def __init__(self, responder: Responder | None = None) -> None:
+        self.sent: list[OutgoingMessage] = []
+        self.attempts: list[OutgoingMessage] = []
+        self._responder = responder
+        self._next_id = 1
+
+    async def send(self, message: OutgoingMessage) -> SendOutcome:
+        self.attempts.append(message)
+        outcome = self._responder(message) if self._responder else None
+        if outcome is None:
+            outcome = Delivered(message_id=self._next_id)
+            self._next_id += 1
+        if isinstance(outcome, Delivered):
+            self.sent.append(message)
+        return outcome
+
+    def texts_to(self, chat_id: int) -> list[str]:
+        return [m.text for m in self.sent if m.chat_id == chat_id]

@@ -1,0 +1,34 @@
+"""All tables. Import this package to register every table on the shared metadata."""
+
+from bot.models.base import Participation, Profile, Role, SchoolType, metadata
+from bot.models.consent import ConsentAction, ConsentEvent, GivenBy, Purpose
+from bot.models.conversation import Answer, ChatMessage, Conversation, InboundUpdate
+from bot.models.delivery import OutboxMessage, PlannedContact
+from bot.models.org import Region, School, StaffUser
+from bot.models.signals import Escalation, Signal
+from bot.models.youth import Invitation, Youth
+
+__all__ = [
+    "Answer",
+    "ChatMessage",
+    "ConsentAction",
+    "ConsentEvent",
+    "Conversation",
+    "Escalation",
+    "GivenBy",
+    "InboundUpdate",
+    "Invitation",
+    "OutboxMessage",
+    "Participation",
+    "PlannedContact",
+    "Profile",
+    "Purpose",
+    "Region",
+    "Role",
+    "School",
+    "SchoolType",
+    "Signal",
+    "StaffUser",
+    "Youth",
+    "metadata",
+]

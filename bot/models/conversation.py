@@ -1,0 +1,60 @@
+"""Conversations (flow state), answers, the chat log and processed inbound updates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.types import UTCDateTime
+
+
+class Conversation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True)
+    flow_id: str = Field(max_length=60)
+    flow_version: int = 1
+    contact_id: int | None = Field(default=None, foreign_key="plannedcontact.id", index=True)
+    status: str = Field(default="active", max_length=12, index=True)  # active|finished|expired
+    state: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("conversation_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    key: str = Field(max_length=60)
+    value: str = Field(max_length=4000)
+    node_id: str = Field(max_length=60)
+    answered_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class ChatMessage(SQLModel, table=True):
+    """What was said, both ways, for the youth's timeline."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int | None = Field(default=None, foreign_key="youth.id", index=True)
+    staff_user_id: int | None = Field(default=None, foreign_key="staffuser.id", index=True)
+    direction: str = Field(max_length=3)  # in|out
+    kind: str = Field(max_length=20)  # text|button|command|sticker|...|relay
+    text: str | None = Field(default=None, max_length=8000)
+    author_staff_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class InboundUpdate(SQLModel, table=True):
+    """Telegram may deliver an update twice; its id is claimed here in the same transaction."""
+
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=20)
+    update_id: int
+    received_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,53 @@
+"""Planned contacts and the transactional outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.types import UTCDateTime
+
+
+class PlannedContact(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("youth_id", "key"),
+        Index("ix_plannedcontact_status_due_at", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    youth_id: int = Field(foreign_key="youth.id", index=True)
+    key: str = Field(max_length=60)  # stable natural key, e.g. checkin:m3
+    kind: str = Field(max_length=20)  # checkin|reminder|reoffer|coordinator_task|silence_check
+    flow_id: str | None = Field(default=None, max_length=60)
+    label: str | None = Field(default=None, max_length=60)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="planned", max_length=12)  # planned|sent|skipped|cancelled
+    reason: str | None = Field(default=None, max_length=300)
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Written in the transaction of the state change that causes it; sent by the dispatcher."""
+
+    __table_args__ = (Index("ix_outboxmessage_status_not_before", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(index=True)
+    youth_id: int | None = Field(default=None, foreign_key="youth.id", index=True)
+    staff_user_id: int | None = Field(default=None, foreign_key="staffuser.id")
+    priority: int = 0  # higher first; crisis replies skip the queue
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    status: str = Field(default="pending", max_length=10)  # pending|claimed|sent|failed
+    attempts: int = 0
+    not_before: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel_message_id: int | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    # Checked at send time: consent withdrawn or pause set after planning means no send.
+    requires_consent: bool = True
+    created_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,0 +1,1 @@
+"""Storage: the database engine, sessions, and migrations. The one write path for the service."""
