@@ -1,0 +1,129 @@
+"""Receiving updates: long polling or a webhook route, both ending in the same `process` call.
+
+An update is confirmed to Telegram (the next getUpdates offset, or the webhook's 200) only after
+`process` returned, that is after its effects were committed. Processing is idempotent on
+update_id, so a redelivery after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+
+from aiohttp import web
+from telegram import Bot, Update
+from telegram.error import InvalidToken, NetworkError, TimedOut
+
+from bot.channels.base import IncomingEvent
+from bot.channels.telegram.convert import to_incoming_event
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[IncomingEvent], Awaitable[None]]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+
+
+class UpdateProcessor:
+    """Converts and hands updates on, in order per chat, different chats in parallel."""
+
+    def __init__(self, bot: Bot, handle: EventHandler) -> None:
+        self.bot = bot
+        self._handle = handle
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def process(self, update: Update) -> None:
+        event = to_incoming_event(update)
+        if event is None:
+            return
+        async with self._locks[event.chat_id]:
+            await self._handle(event)
+        query_id = event.extra.get("callback_query_id")
+        if query_id:
+            await self._answer_callback(query_id)
+
+    async def process_batch(self, updates: Iterable[Update]) -> None:
+        by_chat: defaultdict[int, list[Update]] = defaultdict(list)
+        for update in updates:
+            chat = update.effective_chat
+            by_chat[chat.id if chat else 0].append(update)
+
+        async def one_chat(items: list[Update]) -> None:
+            for item in items:
+                await self.process(item)
+
+        await asyncio.gather(*(one_chat(items) for items in by_chat.values()))
+
+    async def _answer_callback(self, query_id: str) -> None:
+        # Only stops the spinner on the button; the real answer is already in the outbox.
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except Exception as exc:  # a cosmetic call, never worth failing the update for
+            log.info("answerCallbackQuery failed", extra={"error": type(exc).__name__})
+
+
+class Poller:
+    def __init__(self, bot: Bot, processor: UpdateProcessor, *, timeout: int = 25) -> None:
+        self.bot = bot
+        self.processor = processor
+        self.timeout = timeout
+        self.last_ok: bool | None = None
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        offset: int | None = None
+        backoff = 1.0
+        while not stopping.is_set():
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=self.timeout, allowed_updates=ALLOWED_UPDATES
+                )
+            except TimedOut:
+                continue
+            except InvalidToken:
+                self.last_ok = False
+                raise
+            except NetworkError as exc:
+                self.last_ok = False
+                log.warning("getUpdates failed", extra={"error": type(exc).__name__})
+                await _sleep_or_stop(stopping, backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            self.last_ok = True
+            backoff = 1.0
+            if updates:
+                await self.processor.process_batch(updates)
+                offset = max(u.update_id for u in updates) + 1
+
+
+async def _sleep_or_stop(stopping: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+
+
+def webhook_route(processor: UpdateProcessor, secret: str) -> web.RouteDef:
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, processor.bot)
+        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+            return web.Response(status=400)
+        if update is None:
+            return web.Response(status=400)
+        try:
+            await processor.process(update)
+        except Exception:
+            # Telegram retries a non-2xx answer, so a failed commit loses nothing.
+            log.exception("update not processed; Telegram will redeliver it")
+            return web.Response(status=503)
+        return web.Response(status=200)
+
+    return web.post("/telegram/webhook", receive)
