@@ -1,0 +1,16 @@
+"""The list of sub-commands, in the order `inbeeld --help` shows them."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from bot.cli import db_commands, run_commands
+
+Register = Callable[[argparse._SubParsersAction], None]
+
+REGISTRY: list[Register] = [
+    run_commands.register_run,
+    run_commands.register_demo,
+    db_commands.register,
+]

@@ -1,0 +1,2 @@
+"""The running service: one process holding the web server, the Telegram receiver, the ticker
+and the dispatcher."""

@@ -1,0 +1,98 @@
+"""Wires one process together: web server (panel, /healthz, webhook), Telegram receiver, ticker,
+dispatcher. Start: migrate, then accept work. Stop: in reverse, finishing in-flight work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.context import Services
+from bot.service.health import Health
+from bot.service.ticker import Ticker
+from bot.storage import migrate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BackgroundTask:
+    """A long-running coroutine owned by the runtime, e.g. the poller or the dispatcher."""
+
+    name: str
+    run: Callable[[asyncio.Event], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    services: Services
+    web_app: web.Application
+    ticker: Ticker | None = None
+    tasks: list[BackgroundTask] = field(default_factory=list)
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+    _running: list[asyncio.Task[None]] = field(default_factory=list)
+    port: int | None = None
+
+    async def start(self, host: str, port: int) -> None:
+        await migrate.upgrade(self.services.database)
+        self._runner = web.AppRunner(self.web_app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server  # aiohttp keeps the bound port there when port=0
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else port
+        if self.ticker is not None:
+            self.ticker.start()
+        for task in self.tasks:
+            self._running.append(asyncio.create_task(self._supervise(task), name=task.name))
+        log.info("service started", extra={"host": host, "port": self.port})
+
+    async def _supervise(self, task: BackgroundTask) -> None:
+        try:
+            await task.run(self.stopping)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task stopped with an error", extra={"task": task.name})
+            self.stopping.set()
+
+    async def wait(self) -> None:
+        await self.stopping.wait()
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        if self.ticker is not None:
+            self.ticker.shutdown()
+        # Tasks watch `stopping` and finish what they hold; give them a moment, then cancel.
+        if self._running:
+            _done, pending = await asyncio.wait(self._running, timeout=10)
+            for task in pending:
+                task.cancel()
+            for task in pending:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self._runner is not None:
+            await self._runner.cleanup()
+        for callback in self.on_stop:
+            await callback()
+        await self.services.database.dispose()
+        log.info("service stopped")
+
+
+def install_signal_handlers(runtime: Runtime) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, runtime.stopping.set)
+
+
+def service_routes(app: web.Application, health: Health) -> None:
+    app.router.add_get("/healthz", health.handle)
