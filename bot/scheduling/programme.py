@@ -261,9 +261,16 @@ def load_programme(path: Path, *, base: Path | None = None) -> Programme:
     return programme
 
 
-def load_programmes(directory: Path = PROGRAMMES_DIR) -> dict[str, Programme]:
-    """Every programme in `directory`, by id; all problems in all files are reported at once."""
-    base = directory.parent.parent if directory == PROGRAMMES_DIR else None
+def load_programmes(
+    directory: Path = PROGRAMMES_DIR, *, base: Path | None = None
+) -> dict[str, Programme]:
+    """Every programme in `directory`, by id; all problems in all files are reported at once.
+
+    Messages name files relative to `base` (the project root for the shipped directory), e.g.
+    "flows/programmes/x.yaml: contact_months[2]: must be between 1 and 24".
+    """
+    if base is None and directory == PROGRAMMES_DIR:
+        base = PROGRAMMES_DIR.parent.parent
     programmes: dict[str, Programme] = {}
     problems: list[str] = []
     for path in sorted(directory.glob("*.yaml")):
