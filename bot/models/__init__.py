@@ -3,7 +3,7 @@
 from bot.models.base import Participation, Profile, Role, SchoolType, metadata
 from bot.models.consent import ConsentAction, ConsentEvent, GivenBy, Purpose
 from bot.models.conversation import Answer, ChatMessage, Conversation, InboundUpdate
-from bot.models.delivery import OutboxMessage, PlannedContact
+from bot.models.delivery import OutboxMessage, ScheduledContact
 from bot.models.org import Region, School, StaffUser
 from bot.models.signals import Escalation, Signal
 from bot.models.youth import Invitation, Youth
@@ -20,11 +20,11 @@ __all__ = [
     "Invitation",
     "OutboxMessage",
     "Participation",
-    "PlannedContact",
     "Profile",
     "Purpose",
     "Region",
     "Role",
+    "ScheduledContact",
     "School",
     "SchoolType",
     "Signal",

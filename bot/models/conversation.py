@@ -16,7 +16,7 @@ class Conversation(SQLModel, table=True):
     youth_id: int = Field(foreign_key="youth.id", index=True)
     flow_id: str = Field(max_length=60)
     flow_version: int = 1
-    contact_id: int | None = Field(default=None, foreign_key="plannedcontact.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="scheduledcontact.id", index=True)
     status: str = Field(default="active", max_length=12, index=True)  # active|finished|expired
     state: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     started_at: datetime = Field(sa_type=UTCDateTime)

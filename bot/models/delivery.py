@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint
@@ -11,20 +11,27 @@ from sqlmodel import Field, SQLModel
 from bot.storage.types import UTCDateTime
 
 
-class PlannedContact(SQLModel, table=True):
+class ScheduledContact(SQLModel, table=True):
+    """A `bot.scheduling.PlannedContact` as stored, with what has happened to it."""
+
     __table_args__ = (
         UniqueConstraint("youth_id", "key"),
-        Index("ix_plannedcontact_status_due_at", "status", "due_at"),
+        Index("ix_scheduledcontact_status_due_at", "status", "due_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = Field(foreign_key="youth.id", index=True)
-    key: str = Field(max_length=60)  # stable natural key, e.g. checkin:m3
-    kind: str = Field(max_length=20)  # checkin|reminder|reoffer|coordinator_task|silence_check
+    key: str = Field(max_length=80)  # stable natural key, e.g. checkin:m3
+    kind: str = Field(max_length=20)  # bot.scheduling.ContactKind
+    series: str = Field(max_length=40)
+    label: str = Field(max_length=80)
     flow_id: str | None = Field(default=None, max_length=60)
-    label: str | None = Field(default=None, max_length=60)
     due_at: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(default="planned", max_length=12)  # planned|sent|skipped|cancelled
+    nominal_date: date | None = None
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    parent_key: str | None = Field(default=None, max_length=80)
+    note: str | None = Field(default=None, max_length=500)
+    status: str = Field(default="planned", max_length=12)  # bot.scheduling.ContactStatus
     reason: str | None = Field(default=None, max_length=300)
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -319,26 +319,35 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outboxmessage_youth_id"), ["youth_id"], unique=False)
 
     op.create_table(
-        "plannedcontact",
+        "scheduledcontact",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("youth_id", sa.Integer(), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("series", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("flow_id", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
-        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
         sa.Column("due_at", bot.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("nominal_date", sa.Date(), nullable=True),
+        sa.Column("expires_at", bot.storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("parent_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
         sa.Column("handled_at", bot.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["youth_id"], ["youth.id"], name=op.f("fk_plannedcontact_youth_id_youth")
+            ["youth_id"], ["youth.id"], name=op.f("fk_scheduledcontact_youth_id_youth")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_plannedcontact")),
-        sa.UniqueConstraint("youth_id", "key", name=op.f("uq_plannedcontact_youth_id_key")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_scheduledcontact")),
+        sa.UniqueConstraint("youth_id", "key", name=op.f("uq_scheduledcontact_youth_id_key")),
     )
-    with op.batch_alter_table("plannedcontact", schema=None) as batch_op:
-        batch_op.create_index("ix_plannedcontact_status_due_at", ["status", "due_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_plannedcontact_youth_id"), ["youth_id"], unique=False)
+    with op.batch_alter_table("scheduledcontact", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_scheduledcontact_status_due_at", ["status", "due_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_scheduledcontact_youth_id"), ["youth_id"], unique=False
+        )
 
     op.create_table(
         "conversation",
@@ -354,8 +363,8 @@ def upgrade() -> None:
         sa.Column("finished_at", bot.storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["contact_id"],
-            ["plannedcontact.id"],
-            name=op.f("fk_conversation_contact_id_plannedcontact"),
+            ["scheduledcontact.id"],
+            name=op.f("fk_conversation_contact_id_scheduledcontact"),
         ),
         sa.ForeignKeyConstraint(
             ["youth_id"], ["youth.id"], name=op.f("fk_conversation_youth_id_youth")
@@ -445,11 +454,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_conversation_contact_id"))
 
     op.drop_table("conversation")
-    with op.batch_alter_table("plannedcontact", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_plannedcontact_youth_id"))
-        batch_op.drop_index("ix_plannedcontact_status_due_at")
+    with op.batch_alter_table("scheduledcontact", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_scheduledcontact_youth_id"))
+        batch_op.drop_index("ix_scheduledcontact_status_due_at")
 
-    op.drop_table("plannedcontact")
+    op.drop_table("scheduledcontact")
     with op.batch_alter_table("outboxmessage", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outboxmessage_youth_id"))
         batch_op.drop_index("ix_outboxmessage_status_not_before")
