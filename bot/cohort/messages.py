@@ -77,6 +77,13 @@ MESSAGES: Mapping[str, Mapping[Lang, str]] = {
         "en": "This line has {found} fields, the header line has {expected}. Values or "
         "separators ({separator}) are missing.",
     },
+    "open_quote": {
+        "nl": "Deze regel loopt door over meerdere regels en heeft daardoor {found} velden in "
+        'plaats van {expected}. Waarschijnlijk wordt een aanhalingsteken (") niet afgesloten. '
+        "Controleer de aanhalingstekens in deze regel.",
+        "en": "This record runs over several lines and so has {found} fields instead of "
+        '{expected}. Probably a quote (") is not closed. Check the quotes on this line.',
+    },
     # Values.
     "required": {
         "nl": "Deze waarde ontbreekt. Dit veld is verplicht.",

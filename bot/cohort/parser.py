@@ -141,8 +141,13 @@ class _RowChecker:
         errors: list[CohortIssue],
         warnings: list[CohortIssue],
     ) -> CohortRow | None:
-        if len(fields) != header.width and not _only_blank_extras(fields, header.width):
+        # Strict on purpose: a row with an extra field usually has an unquoted separator inside
+        # a value, and every value after it is shifted. Trailing separators on every line are
+        # fine, because the header line then has the same empty cells.
+        if len(fields) != header.width:
             code = "too_many_fields" if len(fields) > header.width else "too_few_fields"
+            if any("\n" in field or "\r" in field for field in fields):
+                code = "open_quote"  # an unclosed quote swallowed the following lines
             params = {
                 "found": str(len(fields)),
                 "expected": str(header.width),
@@ -290,8 +295,3 @@ class _RowChecker:
         if known is None:
             fail(Column.BEGELEIDER, raw, "coordinator_unknown")
         return known
-
-
-def _only_blank_extras(fields: list[str], width: int) -> bool:
-    # Exports often end rows with stray separators; empty extra cells carry no data.
-    return len(fields) > width and not any(field.strip() for field in fields[width:])
