@@ -12,6 +12,7 @@ from typing import Protocol
 
 from bot.cohort.columns import Column, HeaderMap, match_header
 from bot.cohort.decoding import (
+    DecodedText,
     DecodeProblem,
     RecordProblem,
     decode,
@@ -102,7 +103,7 @@ def _result(
     warnings: Sequence[CohortIssue],
     header: HeaderMap | None,
     checked: int,
-    decoded: object,
+    decoded: DecodedText,
     separator: str,
 ) -> ParsedCohort:
     return ParsedCohort(
@@ -111,7 +112,7 @@ def _result(
         warnings=tuple(warnings),
         ignored_columns=header.ignored if header else (),
         checked_rows=checked,
-        encoding=getattr(decoded, "encoding", None),
+        encoding=decoded.encoding,
         delimiter=separator,
     )
 
@@ -128,7 +129,9 @@ class _RowChecker:
         self._schools = {code.strip().casefold(): code for code in known_schools}
         self._coordinators = {mail.strip().casefold(): mail for mail in known_coordinators}
         known = sorted(known_schools)
-        shown = ", ".join(known[:_MAX_KNOWN_SHOWN]) + (", …" if len(known) > 10 else "")
+        shown = ", ".join(known[:_MAX_KNOWN_SHOWN]) + (
+            ", …" if len(known) > _MAX_KNOWN_SHOWN else ""
+        )
         self._known_schools_text = shown or "(geen)"
         self._separator_name = _SEPARATOR_NAMES[separator]
         self._seen: dict[tuple[str, str], int] = {}
