@@ -88,12 +88,23 @@ def _looks_binary(text: str) -> bool:
     return controls > len(sample) * _BINARY_CONTROL_SHARE
 
 
+def excel_separator_line(text: str) -> str | None:
+    """The separator named by a leading `sep=;` line, which some tools write for Excel."""
+    first = _first_physical_line(text).strip()
+    if len(first) == 5 and first[:4].casefold() == "sep=" and first[4] in SEPARATORS:
+        return first[4]
+    return None
+
+
 def detect_separator(text: str) -> str:
     """Pick the separator that occurs most often outside quotes in the first non-blank line.
 
     csv.Sniffer guesses from data rows and is easily fooled by commas in names or dates with
     slashes; the header line is the one line we know the shape of.
     """
+    named = excel_separator_line(text)
+    if named:
+        return named
     header = _first_physical_line(text)
     counts = dict.fromkeys(SEPARATORS, 0)
     in_quotes = False

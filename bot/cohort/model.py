@@ -44,6 +44,20 @@ class CohortRow:
         """(school, student number): the pair that identifies a youth across imports."""
         return (self.school_code, self.student_number)
 
+    def as_record(self) -> dict[str, object]:
+        """The values an import stores, by field name; the same names the dry run compares."""
+        return {
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "date_of_birth": self.date_of_birth,
+            "leaving_date": self.leaving_date,
+            "profile": self.profile,
+            "municipality": self.municipality,
+            "language": self.language,
+            "participation": self.participation,
+            "coordinator_email": self.coordinator_email,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class CohortIssue:

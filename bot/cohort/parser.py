@@ -17,6 +17,7 @@ from bot.cohort.decoding import (
     RecordProblem,
     decode,
     detect_separator,
+    excel_separator_line,
     iter_records,
 )
 from bot.cohort.model import CohortIssue, CohortRow, ParsedCohort, Participation, Profile
@@ -66,6 +67,7 @@ def parse_cohort(
     except DecodeProblem as problem:
         return ParsedCohort(errors=(CohortIssue(problem.code),))
     separator = detect_separator(decoded.text)
+    skip_separator_line = excel_separator_line(decoded.text) is not None
     context = _RowChecker(known_schools, known_coordinators or {}, separator)
     header: HeaderMap | None = None
     errors: list[CohortIssue] = []
@@ -76,6 +78,9 @@ def parse_cohort(
         for line, fields in iter_records(decoded.text, separator):
             if not any(field.strip() for field in fields):
                 continue  # blank lines and rows of bare separators are spreadsheet leftovers
+            if skip_separator_line:
+                skip_separator_line = False
+                continue
             if header is None:
                 header, header_errors, warnings = match_header(fields, line)
                 if header_errors:

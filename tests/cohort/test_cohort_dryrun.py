@@ -98,3 +98,10 @@ def test_a_file_with_errors_gives_a_report_that_creates_nothing() -> None:
         "Het bestand kan niet worden ingelezen: 1 fout. Er wordt niets opgeslagen tot alle "
         "fouten zijn opgelost."
     )
+
+
+def test_existing_records_made_from_rows_are_unchanged() -> None:
+    parsed = parse(csv_text([row(leerlingnummer=str(i)) for i in range(5)]))
+    existing = {r.key: r.as_record() for r in parsed.rows}
+    report = diff_cohort(parsed, existing)
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 5)

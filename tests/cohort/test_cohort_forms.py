@@ -10,6 +10,7 @@ from cohort_files import DATA, HEADER, KNOWN_SCHOOLS, csv_text, parse, row, rows
 
 from bot.cohort import CohortRow, Participation, Profile
 from bot.cohort.columns import ENGLISH_ALIASES, Column
+from bot.cohort.dryrun import COMPARED_FIELDS
 
 
 def _without_line(parsed_rows: tuple[CohortRow, ...]) -> list[CohortRow]:
@@ -255,3 +256,17 @@ def test_same_student_number_at_two_schools_is_two_youths() -> None:
     result = parse(csv_text([row(), row(school="PRO-TILBURG")]))
     assert result.ok
     assert {r.key for r in result.rows} == {("PRO-DONGEN", "1001"), ("PRO-TILBURG", "1001")}
+
+
+def test_a_leading_excel_sep_line_names_the_separator() -> None:
+    text = "sep=,\r\n" + csv_text(rows(2), separator=",")
+    result = parse(text)
+    assert result.ok, result.error_messages()
+    assert result.delimiter == ","
+    assert [r.line for r in result.rows] == [3, 4]
+
+
+def test_as_record_holds_exactly_the_compared_fields() -> None:
+    record = parse(csv_text([row()])).rows[0].as_record()
+    assert tuple(record) == tuple(COMPARED_FIELDS)
+    assert record["date_of_birth"] == date(2008, 9, 26)
