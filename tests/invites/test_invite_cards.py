@@ -127,3 +127,18 @@ def test_empty_list_gives_a_valid_pdf() -> None:
     reader = PdfReader(io.BytesIO(render_cards_pdf([])))
     assert len(reader.pages) == 1
     assert len(reader.pages[0].images) == 0
+
+
+def test_qr_keeps_the_four_module_quiet_zone_scanners_need() -> None:
+    image = qr_image("https://t.me/InBeeldBot?start=" + "A" * 32).convert("L")  # type: ignore[attr-defined]
+    dark = ImageChops.invert(image).getbbox()  # box around the dark modules
+    assert dark is not None
+    left, top, right, bottom = dark
+    # The finder pattern's top edge is a run of 7 dark modules: that gives the module size.
+    run = 0
+    while image.getpixel((left + run, top)) < 128:
+        run += 1
+    module, remainder = divmod(run, 7)
+    assert module >= 1 and remainder == 0
+    assert (left, top) == (4 * module, 4 * module)
+    assert (image.width - right, image.height - bottom) == (4 * module, 4 * module)
