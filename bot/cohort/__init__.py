@@ -1,6 +1,6 @@
 """Cohort import, the pure part: bytes in, validated rows or plain-Dutch errors out."""
 
-from bot.cohort.dryrun import DryRunReport, RowChange, diff_cohort
+from bot.cohort.dryrun import ChangeKind, DryRunReport, FieldChange, RowChange, diff_cohort
 from bot.cohort.model import (
     CohortIssue,
     CohortRow,
@@ -11,9 +11,11 @@ from bot.cohort.model import (
 from bot.cohort.parser import parse_cohort
 
 __all__ = [
+    "ChangeKind",
     "CohortIssue",
     "CohortRow",
     "DryRunReport",
+    "FieldChange",
     "ParsedCohort",
     "Participation",
     "Profile",
