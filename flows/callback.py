@@ -20,13 +20,15 @@ CONVERSATION_ID_MAX = 16
 NODE_ID_MAX = 24
 BUTTON_ID_MAX = 16
 
-CONVERSATION_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,%d}" % CONVERSATION_ID_MAX)
-NODE_ID_RE = re.compile(r"[a-z][a-z0-9_]{0,%d}" % (NODE_ID_MAX - 1))
+CONVERSATION_ID_RE = re.compile(rf"[A-Za-z0-9_-]{{1,{CONVERSATION_ID_MAX}}}")
+NODE_ID_RE = re.compile(rf"[a-z][a-z0-9_]{{0,{NODE_ID_MAX - 1}}}")
 # Flow buttons never start with "_": that prefix is reserved for the engine's own buttons.
-BUTTON_ID_RE = re.compile(r"[a-z0-9][a-z0-9_]{0,%d}" % (BUTTON_ID_MAX - 1))
-ENGINE_BUTTON_ID_RE = re.compile(r"_[a-z0-9_]{1,%d}" % (BUTTON_ID_MAX - 1))
+BUTTON_ID_RE = re.compile(rf"[a-z0-9][a-z0-9_]{{0,{BUTTON_ID_MAX - 1}}}")
+ENGINE_BUTTON_ID_RE = re.compile(rf"_[a-z0-9_]{{1,{BUTTON_ID_MAX - 1}}}")
 
-WORST_CASE_BYTES = len(PREFIX) + 3 * len(SEPARATOR) + CONVERSATION_ID_MAX + NODE_ID_MAX + BUTTON_ID_MAX
+WORST_CASE_BYTES = (
+    len(PREFIX) + 3 * len(SEPARATOR) + CONVERSATION_ID_MAX + NODE_ID_MAX + BUTTON_ID_MAX
+)
 assert WORST_CASE_BYTES <= TELEGRAM_CALLBACK_MAX_BYTES, WORST_CASE_BYTES
 
 

@@ -24,7 +24,7 @@ from flows.model import (
     QuestionNode,
     StoreNode,
 )
-from flows.render import Translate, identity, render
+from flows.render import MissingContextError, Translate, identity, render
 from flows.replies import replies
 from flows.state import FlowState
 
@@ -119,6 +119,9 @@ def start(
         raise ValueError(
             f"conversation_id must be 1-{callback.CONVERSATION_ID_MAX} characters A-Z a-z 0-9 _ -"
         )
+    missing = [name for name in sorted(flow.placeholders) if context.get(name) is None]
+    if missing:
+        raise MissingContextError(f"flow {flow.id!r} needs context values for {missing}")
     state = FlowState(
         flow_id=flow.id, flow_version=flow.version, conversation_id=conversation_id, node=""
     )
@@ -239,9 +242,7 @@ def _chosen(
     return _step_on(flow, state, new, target, out, "answered")
 
 
-def _store_text(
-    flow: Flow, state: FlowState, key: str, text: str, target: str, out: _Out
-) -> Step:
+def _store_text(flow: Flow, state: FlowState, key: str, text: str, target: str, out: _Out) -> Step:
     out.answers.append(Answer(key, text, state.node))
     return _step_on(flow, state, {key: text}, target, out, "free_text")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -273,11 +275,13 @@ def _check_silent_cycles(nodes: dict[str, Any], p: _Problems) -> None:
             visit(node_id)
 
 
-def _compile(spec: FlowSpec, p: _Problems, name: str) -> Flow:
+def _compile(spec: FlowSpec, p: _Problems, name: str, source: str) -> Flow:
     stored_keys = {n.store for n in spec.nodes.values() if getattr(n, "store", None)}
     stored_keys |= {n.key for n in spec.nodes.values() if isinstance(n, StoreNode)}
     stored_keys |= {
-        n.free_text.store for n in spec.nodes.values() if isinstance(n, QuestionNode) and n.free_text
+        n.free_text.store
+        for n in spec.nodes.values()
+        if isinstance(n, QuestionNode) and n.free_text
     }
     tables: dict[str, dict[str, str]] = {}
     conditions: dict[tuple[str, int], Condition] = {}
@@ -303,7 +307,13 @@ def _compile(spec: FlowSpec, p: _Problems, name: str) -> Flow:
                         f"answer nor a context value ({', '.join(sorted(CONDITION_CONTEXT))})",
                     )
                 conditions[(node_id, index)] = condition
-    return Flow(spec, name, tables, conditions)
+    used: set[str] = set()
+    for node in spec.nodes.values():
+        for text in _texts(node):
+            with contextlib.suppress(ValueError):  # reported by _check_texts
+                used.update(placeholders(text))
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    return Flow(spec, name, tables, conditions, frozenset(used), digest)
 
 
 def load_flow_text(text: str, name: str = "<flow>") -> Flow:
@@ -319,7 +329,7 @@ def load_flow_text(text: str, name: str = "<flow>") -> Flow:
     _check_ids(spec, problems)
     _check_texts(spec, problems)
     _check_graph(spec, problems)
-    flow = _compile(spec, problems, name)
+    flow = _compile(spec, problems, name, text)
     if problems.items:
         raise FlowLoadError(problems.items)
     return flow
@@ -349,7 +359,9 @@ def load_flows(paths: Iterable[str | Path] | None = None) -> dict[str, Flow]:
             problems += error.problems
             continue
         if flow.id in flows:
-            problems.append(f"{path}: duplicate flow id {flow.id!r} (also in {flows[flow.id].path})")
+            problems.append(
+                f"{path}: duplicate flow id {flow.id!r} (also in {flows[flow.id].path})"
+            )
         flows[flow.id] = flow
     if problems:
         raise FlowLoadError(problems)

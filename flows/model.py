@@ -89,6 +89,7 @@ Node = Annotated[
     MessageNode | QuestionNode | FreeTextNode | BranchNode | StoreNode | EndNode,
     Field(discriminator="type"),
 ]
+AnyNode = MessageNode | QuestionNode | FreeTextNode | BranchNode | StoreNode | EndNode
 WAITING_TYPES = (QuestionNode, FreeTextNode)
 
 
@@ -104,7 +105,7 @@ class FlowSpec(_Spec):
 class Flow:
     """A loaded, validated flow with the lookup tables the engine needs precomputed."""
 
-    __slots__ = ("conditions", "match_tables", "path", "spec")
+    __slots__ = ("conditions", "match_tables", "path", "placeholders", "sha256", "spec")
 
     def __init__(
         self,
@@ -112,11 +113,17 @@ class Flow:
         path: str,
         match_tables: dict[str, dict[str, str]],
         conditions: dict[tuple[str, int], Condition],
+        placeholders: frozenset[str],
+        sha256: str,
     ) -> None:
         self.spec = spec
         self.path = path
         self.match_tables = match_tables
         self.conditions = conditions
+        # the context keys the service must provide for this flow's texts
+        self.placeholders = placeholders
+        # hash of the file's exact text: record it with consent (which text was shown)
+        self.sha256 = sha256
 
     @property
     def id(self) -> str:
@@ -127,7 +134,7 @@ class Flow:
         return self.spec.version
 
     @property
-    def nodes(self) -> dict[str, MessageNode | QuestionNode | FreeTextNode | BranchNode | StoreNode | EndNode]:
+    def nodes(self) -> dict[str, AnyNode]:
         return self.spec.nodes
 
     def __repr__(self) -> str:

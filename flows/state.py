@@ -10,7 +10,8 @@ from flows.callback import CONVERSATION_ID_MAX
 
 Status = Literal["active", "finished", "expired"]
 ConversationId = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=CONVERSATION_ID_MAX)
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=CONVERSATION_ID_MAX),
 ]
 
 
