@@ -1,7 +1,11 @@
 """Babel extraction method so `pybabel extract` finds the texts in flow YAML files.
 
-Configure in the Babel mapping, e.g. ``[flows: flows/**.yaml]`` with method
-``flows.babel_extract:extract_flows``.
+Babel mapping (patterns are relative to the directory given to `pybabel extract`):
+
+    [extractors]
+    flows = flows.babel_extract:extract_flows
+
+    [flows: flows/**.yaml]      # when extracting from the project root
 """
 
 from __future__ import annotations

@@ -187,7 +187,8 @@ def _check_ids(spec: FlowSpec, p: _Problems) -> None:
                 p.add(
                     node_id,
                     f"button id {button.id!r} must be lowercase a-z, 0-9, _ and at most "
-                    f"{callback.BUTTON_ID_MAX} characters (callback_data must fit 64 bytes)",
+                    f"{callback.BUTTON_ID_MAX} characters, not starting with _ "
+                    "(callback_data must fit 64 bytes; _ is for the engine's own buttons)",
                 )
             if button.id in seen:
                 p.add(node_id, f"duplicate button id {button.id!r}")
@@ -224,7 +225,7 @@ def _check_graph(spec: FlowSpec, p: _Problems) -> None:
             for button in node.buttons:
                 if not (button.next or node.next):
                     p.add(node_id, f"button {button.id!r} has no next and the question neither")
-        for target in _targets(node):
+        for target in dict.fromkeys(_targets(node)):  # each unknown target once
             if target not in nodes:
                 p.add(node_id, f"unknown target {target!r}")
     if p.items:
