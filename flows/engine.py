@@ -177,6 +177,13 @@ def current_question(
     return _question(state, node, out, force_handoff=False, show_handoff=flow.spec.handoff_button)
 
 
+def old_button_reply(context: Context, *, translate: Translate = identity) -> OutgoingMessage:
+    """For the service: a button pressed when no conversation is waiting for it."""
+    out = _Out(context, translate)
+    out.say(replies().texts["old_button"])
+    return out.messages[0]
+
+
 # -- event handling -----------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ REQUIRED_TEXTS = (
     "not_understood_buttons",
     "not_understood_text",
     "stale_button",
+    "old_button",
     "offer_handoff",
     "handoff_ack",
     "handoff_button",

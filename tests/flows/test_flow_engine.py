@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from flows import callback, engine
@@ -375,3 +377,39 @@ def test_engine_imports_no_io_libraries():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _upper_outside_placeholders(text: str, language: str) -> str:
+    """A fake translation that changes the words but keeps {placeholders} intact."""
+    parts = re.split(r"(\{[a-z_]+\})", text)
+    return "".join(part if part.startswith("{") else part.upper() for part in parts)
+
+
+def test_fake_translation_upper_cases_and_placeholders_are_filled_after(checkin):
+    ctx = CTX | {"language": "en"}
+    step = engine.start(checkin, ctx, conversation_id="c", translate=_upper_outside_placeholders)
+    assert step.messages[0].text.startswith("HOI Sam! HIER IS De Brug WEER.")
+    assert step.messages[-1].buttons[-1][0].label == "IK WIL IEMAND SPREKEN"
+    step = engine.advance(
+        checkin, step.state, TextEvent("1"), ctx, translate=_upper_outside_placeholders
+    )
+    confused = engine.advance(
+        checkin, step.state, TextEvent("???"), ctx, translate=_upper_outside_placeholders
+    )
+    assert confused.messages[0].text == NOT_UNDERSTOOD.upper()
+
+
+def test_old_button_reply_for_the_service():
+    message = engine.old_button_reply(CTX, translate=_upper_outside_placeholders)
+    assert message.text == replies().texts["old_button"].upper() and message.buttons == ()
+
+
+def test_dutch_speakers_are_not_translated(checkin):
+    calls = []
+
+    def spy(text, language):
+        calls.append(language)
+        return text
+
+    engine.start(checkin, CTX, conversation_id="c", translate=spy)
+    assert set(calls) == {"nl"}  # the translator decides; nl is passed explicitly
