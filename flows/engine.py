@@ -143,7 +143,9 @@ def advance(
         raise ValueError(f"state belongs to flow {state.flow_id!r}, not {flow.id!r}")
     if not state.active:
         return Step(state=state, handled=False, reason="inactive")
-    if isinstance(event, CommandEvent):
+    if isinstance(event, CommandEvent) or (
+        isinstance(event, TextEvent) and event.text.lstrip().startswith("/")
+    ):
         return Step(state=state, handled=False, reason="command")
     node = flow.nodes.get(state.node)
     if not isinstance(node, QuestionNode | FreeTextNode):

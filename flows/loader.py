@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from flows import callback
 from flows.conditions import Condition, ConditionError
 from flows.conditions import parse as parse_condition
-from flows.matching import AmbiguousPhraseError, build_table
+from flows.matching import AmbiguousPhraseError, build_table, normalize
 from flows.model import (
     WAITING_TYPES,
     BranchNode,
@@ -30,10 +30,12 @@ from flows.model import (
 )
 from flows.model import Flow as Flow
 from flows.render import ALLOWED_PLACEHOLDERS, placeholders
+from flows.replies import replies
 
 FLOWS_DIR = Path(__file__).parent
 REPLIES_FILE = FLOWS_DIR / "replies.yaml"
 FLOW_ID_MAX = 24
+STORE_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 # Values the service may put in the context for branch conditions (besides stored answers).
 CONDITION_CONTEXT: frozenset[str] = frozenset(
@@ -200,6 +202,33 @@ def _check_ids(spec: FlowSpec, p: _Problems) -> None:
                 p.add(node_id, f"callback_data for button {button.id!r} can exceed 64 bytes")
 
 
+def _check_keys(spec: FlowSpec, p: _Problems) -> None:
+    """Stored keys become database keys: keep them plain."""
+    for node_id, node in spec.nodes.items():
+        keys = [getattr(node, "store", None), getattr(node, "key", None)]
+        if isinstance(node, QuestionNode) and node.free_text:
+            keys.append(node.free_text.store)
+        if isinstance(node, EndNode):
+            keys += list(node.outcome)
+        for key in filter(None, keys):
+            if not STORE_KEY_RE.fullmatch(key):
+                p.add(node_id, f"key {key!r} must be lowercase a-z, 0-9, _ and at most 32 long")
+
+
+def _check_keywords(spec: FlowSpec, p: _Problems) -> None:
+    """A synonym equal to an engine keyword ('stop', 'iemand spreken') could never be chosen."""
+    shared = replies()
+    reserved = shared.handoff_keywords | shared.stop_keywords
+    for node_id, node in spec.nodes.items():
+        for button in _buttons(node):
+            for phrase in (button.label, *button.synonyms):
+                if normalize(phrase) in reserved:
+                    p.add(
+                        node_id,
+                        f"button {button.id!r}: {phrase!r} is an engine keyword (handoff/stop)",
+                    )
+
+
 def _check_texts(spec: FlowSpec, p: _Problems) -> None:
     for node_id, node in spec.nodes.items():
         for text in _texts(node):
@@ -328,6 +357,8 @@ def load_flow_text(text: str, name: str = "<flow>") -> Flow:
         _pydantic_problems(error, problems)
         raise FlowLoadError(problems.items) from None
     _check_ids(spec, problems)
+    _check_keys(spec, problems)
+    _check_keywords(spec, problems)
     _check_texts(spec, problems)
     _check_graph(spec, problems)
     flow = _compile(spec, problems, name, text)

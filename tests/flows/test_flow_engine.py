@@ -253,6 +253,12 @@ def test_commands_are_not_handled(checkin, name):
     assert after.handled is False and after.messages == () and after.state == step.state
 
 
+def test_command_typed_as_text_is_not_handled(checkin):
+    step = at_activity(checkin)
+    after = engine.advance(checkin, step.state, TextEvent(" /help"), CTX)
+    assert after.handled is False and after.reason == "command" and after.messages == ()
+
+
 @pytest.mark.parametrize(
     "data",
     [

@@ -188,6 +188,16 @@ BROKEN = [
         GOOD.replace("    next: done\n    buttons", "    buttons"),
         ["node 'ask'", "button 'ja' has no next"],
     ),
+    (
+        "store key with spaces",
+        GOOD.replace("store: ok", "store: 'my key'"),
+        ["node 'ask'", "key 'my key'"],
+    ),
+    (
+        "synonym that is an engine keyword",
+        GOOD.replace('{id: nee, label: "Nee"}', '{id: nee, label: "Nee", synonyms: [Stop]}'),
+        ["node 'ask'", "'Stop' is an engine keyword"],
+    ),
     ("version missing", GOOD.replace("version: 1\n", ""), ["version", "Field required"]),
     ("version zero", GOOD.replace("version: 1", "version: 0"), ["version"]),
     ("flow id with spaces", GOOD.replace("id: tiny", "id: my flow"), ["flow id 'my flow'"]),
