@@ -419,3 +419,16 @@ def test_dutch_speakers_are_not_translated(checkin):
 
     engine.start(checkin, CTX, conversation_id="c", translate=spy)
     assert set(calls) == {"nl"}  # the translator decides; nl is passed explicitly
+
+
+def test_old_question_with_the_same_button_id_is_stale(checkin):
+    """'ja' exists on both questions: only the node in the callback tells them apart."""
+    step = at_activity(checkin)
+    step = engine.advance(checkin, step.state, TextEvent("werk"), CTX)
+    assert step.state.node == "work_ok"
+    after = engine.advance(checkin, step.state, ButtonEvent("c:conv1:school_ok:ja"), CTX)
+    assert after.reason == "stale" and after.answers == ()
+    other_conversation = engine.advance(checkin, step.state, ButtonEvent("c:conv0:work_ok:ja"), CTX)
+    assert other_conversation.reason == "stale" and other_conversation.answers == ()
+    right = engine.advance(checkin, step.state, ButtonEvent("c:conv1:work_ok:ja"), CTX)
+    assert right.answers == (engine.Answer("work_ok", "ja", "work_ok"),)
