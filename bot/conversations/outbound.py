@@ -1,0 +1,70 @@
+"""Replies go to the outbox in the caller's transaction and to the youth's timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.channels.base import Button, OutgoingMessage
+from bot.delivery.outbox import PRIORITY_REPLY, enqueue
+from bot.models import ChatMessage
+
+ButtonRows = tuple[tuple[Button, ...], ...]
+
+
+async def reply(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    text: str,
+    now: datetime,
+    youth_id: int | None = None,
+    staff_user_id: int | None = None,
+    buttons: ButtonRows = (),
+    priority: int = PRIORITY_REPLY,
+    requires_consent: bool = False,
+    automated: bool = False,
+) -> None:
+    message = OutgoingMessage(chat_id=chat_id, text=text, buttons=buttons)
+    await enqueue(
+        session,
+        message,
+        youth_id=youth_id,
+        staff_user_id=staff_user_id,
+        priority=priority,
+        requires_consent=requires_consent,
+        automated=automated,
+        now=now,
+    )
+    session.add(
+        ChatMessage(
+            youth_id=youth_id,
+            staff_user_id=staff_user_id,
+            direction="out",
+            kind="text",
+            text=text,
+            created_at=now,
+        )
+    )
+
+
+async def log_inbound(
+    session: AsyncSession,
+    *,
+    kind: str,
+    text: str | None,
+    now: datetime,
+    youth_id: int | None = None,
+    staff_user_id: int | None = None,
+) -> None:
+    session.add(
+        ChatMessage(
+            youth_id=youth_id,
+            staff_user_id=staff_user_id,
+            direction="in",
+            kind=kind,
+            text=text,
+            created_at=now,
+        )
+    )

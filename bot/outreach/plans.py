@@ -1,0 +1,131 @@
+"""Keep a youth's stored contacts in line with their programme, participation and consent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.consent.queries import has_active_consent
+from bot.models import School, ScheduledContact, Youth
+from bot.models.consent import ConsentEvent
+from bot.scheduling import (
+    DEFAULT_PROGRAMME_ID,
+    ConsentState,
+    ContactStatus,
+    PlannedContact,
+    Programme,
+    StoredContact,
+    plan_contacts,
+    replan,
+)
+from bot.scheduling.contacts import ContactKind
+
+
+async def programme_for(
+    session: AsyncSession, youth: Youth, programmes: Mapping[str, Programme]
+) -> Programme:
+    """The youth's own programme, else the school's, else the default."""
+    school = await session.get(School, youth.school_id)
+    for candidate in (youth.programme_id, school.programme_id if school else None):
+        if candidate and candidate in programmes:
+            return programmes[candidate]
+    return programmes[DEFAULT_PROGRAMME_ID]
+
+
+async def consent_state(session: AsyncSession, youth: Youth) -> ConsentState:
+    if await has_active_consent(session, youth.id):  # type: ignore[arg-type]
+        return ConsentState.GIVEN
+    asked = (
+        await session.exec(
+            select(ConsentEvent.id).where(ConsentEvent.youth_id == youth.id).limit(1)
+        )
+    ).first()
+    return ConsentState.WITHDRAWN if asked is not None else ConsentState.MISSING
+
+
+def to_row(youth_id: int, contact: PlannedContact) -> ScheduledContact:
+    row = ScheduledContact(
+        youth_id=youth_id,
+        key=contact.key,
+        kind=contact.kind,
+        series="",
+        label="",
+        due_at=contact.due_at,
+    )
+    copy_into(row, contact)
+    return row
+
+
+def copy_into(row: ScheduledContact, contact: PlannedContact) -> None:
+    row.kind = contact.kind
+    row.series = contact.series
+    row.label = contact.label
+    row.flow_id = contact.flow
+    row.due_at = contact.due_at
+    row.nominal_date = contact.nominal_date
+    row.expires_at = contact.expires_at
+    row.parent_key = contact.parent_key
+    row.note = contact.note
+
+
+def to_contact(row: ScheduledContact) -> PlannedContact:
+    return PlannedContact(
+        key=row.key,
+        kind=ContactKind(row.kind),
+        series=row.series,
+        label=row.label,
+        due_at=row.due_at,
+        flow=row.flow_id,
+        nominal_date=row.nominal_date,
+        expires_at=row.expires_at,
+        parent_key=row.parent_key,
+        note=row.note,
+    )
+
+
+async def sync_plan(
+    session: AsyncSession,
+    youth: Youth,
+    programmes: Mapping[str, Programme],
+    now: datetime,
+) -> None:
+    """Replan future contacts; past and handled ones are never touched.
+
+    The first plan of a youth also stores contacts whose moment has passed (a late import): the
+    tick's catch-up then sends only the most recent one and records the others as skipped.
+    """
+    programme = await programme_for(session, youth, programmes)
+    wanted = plan_contacts(
+        programme,
+        youth.leaving_date,
+        participation=youth.participation,
+        profile=youth.profile,
+        consent_state=await consent_state(session, youth),
+    )
+    rows = (
+        await session.exec(select(ScheduledContact).where(ScheduledContact.youth_id == youth.id))
+    ).all()
+    if not rows:
+        for contact in wanted:
+            session.add(to_row(youth.id, contact))  # type: ignore[arg-type]
+        return
+    by_key = {row.key: row for row in rows}
+    stored = [StoredContact(to_contact(row), ContactStatus(row.status)) for row in rows]
+    result = replan(stored, wanted, now=now)
+    for contact in result.add:
+        session.add(to_row(youth.id, contact))  # type: ignore[arg-type]
+    for contact in result.update:
+        row = by_key[contact.key]
+        copy_into(row, contact)
+        row.status = ContactStatus.PLANNED
+        row.reason = None
+        session.add(row)
+    for key in result.cancel:
+        row = by_key[key]
+        row.status = ContactStatus.CANCELLED
+        row.reason = "plan gewijzigd"
+        row.handled_at = now
+        session.add(row)

@@ -1,0 +1,1 @@
+"""Privacy: the youth's data export and erasure, found by walking the schema."""
