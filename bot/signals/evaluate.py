@@ -47,7 +47,7 @@ def evaluate(
                 rule_id=rule.id,
                 description=rule.description,
                 severity=rule.severity,
-                evidence=evidence,
+                evidence=tuple(dict.fromkeys(evidence)),
                 idempotence_key=f"{rule.id}:{_source_of(evidence, current)}",
             )
         )
