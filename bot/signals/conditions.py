@@ -224,9 +224,15 @@ class ContextCondition:
         if self.key == v.CONTEXT_DAYS_UNTIL_21:
             if inp.context.birth_date is None:
                 return None
-            days = days_until_21(inp.context.birth_date, local_today(inp.now))
+            birth = inp.context.birth_date
+            try:
+                days = days_until_21(birth, local_today(inp.now))
+            except (ValueError, OverflowError):  # a nonsense birth date (year 9990)
+                return None
             if _compare_number(self.op, days, self.operand):
-                return (Evidence("context", self.key, str(days), None, None),)
+                # The source names the fact itself, so "turns 21" is one signal per youth.
+                fact = f"turns-21:{birth.isoformat()}"
+                return (Evidence("context", self.key, str(days), None, fact),)
         return None
 
 

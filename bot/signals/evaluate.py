@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.crisis import detect_crisis
 from bot.signals.conditions import EvalInput, TextDetector
-from bot.signals.model import AnswerSet, Event, SignalContext, SignalHit
+from bot.signals.model import AnswerSet, Event, Evidence, SignalContext, SignalHit
 from bot.signals.rules import Rule
 
 
@@ -30,9 +30,10 @@ def evaluate(
 
     `current` is the check-in just finished (None when only events are evaluated), `previous`
     the check-in before it (for "mood dropped"), `events` the events not evaluated before.
-    The idempotence key is the rule id plus the check-in id when an answer of the current
-    check-in is part of the reason, else the first triggering event's id: evaluating the same
-    check-in or event twice yields the same keys, so the caller can store hits with a unique key.
+    The idempotence key is the rule id plus: the life fact for context rules (turning 21 is
+    one signal per youth), else the check-in id when an answer of the current check-in is
+    part of the reason, else the first triggering event's id. Evaluating the same check-in or
+    event twice yields the same keys, so the caller can store hits under a unique key.
     """
     if now.tzinfo is None:
         raise ValueError("evaluate needs a timezone-aware 'now'")
@@ -54,7 +55,11 @@ def evaluate(
     return hits
 
 
-def _source_of(evidence: Sequence, current: AnswerSet | None) -> str:
+def _source_of(evidence: Sequence[Evidence], current: AnswerSet | None) -> str:
+    # A life fact (turning 21) is one signal, however many check-ins mention the job.
+    facts = [e.source_id for e in evidence if e.kind == "context" and e.source_id]
+    if facts:
+        return f"context:{facts[0]}"
     if current is not None and any(
         e.kind == "answer" and e.source_id == current.source_id for e in evidence
     ):
@@ -65,4 +70,4 @@ def _source_of(evidence: Sequence, current: AnswerSet | None) -> str:
     sources = [e.source_id for e in evidence if e.source_id]
     if sources:
         return f"checkin:{sources[0]}"
-    return "context"
+    return "unknown"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.signals import (
     AnswerSet,
@@ -14,6 +16,7 @@ from bot.signals import (
     evaluate,
     load_rules,
 )
+from bot.signals.vocabulary import ANSWER_KEYS
 
 NOW = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 RULES = load_rules()
@@ -192,3 +195,46 @@ def test_multi_choice_help_fires_both_help_rules() -> None:
     current = answers({**NEUTRAL, "help_needed": ("geld", "iets_anders")})
     fired = [h.rule_id for h in evaluate(RULES, current, None, [], ADULT, NOW)]
     assert fired == ["hulp_gevraagd", "hulp_gevraagd_iets_anders"]
+
+
+def test_turning_21_is_one_signal_across_check_ins() -> None:
+    turning = SignalContext(birth_date=date(2005, 4, 20))
+    first = evaluate(RULES, answers({"activity": "werk"}, "c1"), None, [], turning, NOW)
+    later = NOW + timedelta(days=14)
+    second = evaluate(RULES, answers({"activity": "werk"}, "c2", later), None, [], turning, later)
+    assert [h.idempotence_key for h in first] == [h.idempotence_key for h in second]
+    assert first[0].idempotence_key == "wordt_21_met_werk:context:turns-21:2005-04-20"
+
+
+def test_birthday_on_29_february_turns_21_on_1_march() -> None:
+    from bot.signals.conditions import days_until_21
+
+    assert days_until_21(date(2004, 2, 29), date(2025, 2, 28)) == 1
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=40),
+    st.dates(),
+    st.lists(st.text(max_size=10), max_size=3).map(tuple),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(sorted(ANSWER_KEYS)), _values, max_size=8),
+    st.dictionaries(st.sampled_from(sorted(ANSWER_KEYS)), _values, max_size=8),
+    st.one_of(st.none(), st.dates()),
+)
+def test_arbitrary_answers_never_crash(current: dict, previous: dict, birth) -> None:
+    hits = evaluate(
+        RULES,
+        answers(current),
+        answers(previous, "c1"),
+        [],
+        SignalContext(birth_date=birth),
+        NOW,
+    )
+    assert len({h.rule_id for h in hits}) == len(hits)
