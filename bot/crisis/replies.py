@@ -23,7 +23,8 @@ CRISIS_REPLY_TRANSLATIONS: Final[dict[str, dict[str, str]]] = {
         "nl": CRISIS_REPLY_NL,
         "en": (
             "Thank you for telling me. You are not alone. "
-            "Talk to 113 Suicide Prevention: call 113 or 0800-0113. It is free and anonymous. "
+            "Talk to 113 Zelfmoordpreventie (suicide prevention): call 113 or 0800-0113. "
+            "It is free and anonymous. "
             "You can also chat at 113.nl. "
             "Are you in danger right now? Then call 112. "
             "{coordinator} will contact you soon."
@@ -38,15 +39,16 @@ CRISIS_REPLY_TRANSLATIONS: Final[dict[str, dict[str, str]]] = {
         ),
         "tr": (
             "Bunu anlattığın için teşekkürler. Yalnız değilsin. "
-            "113 İntihar Önleme hattıyla konuş: 113 veya 0800-0113'ü ara. "
-            "Ücretsiz ve isimsizdir. "
+            "113 Zelfmoordpreventie (intihar önleme hattı) ile konuş: 113 veya 0800-0113'ü ara. "
+            "Ücretsiz ve anonimdir. "
             "113.nl adresinden yazışarak da konuşabilirsin. "
             "Şu an tehlikede misin? O zaman 112'yi ara. "
             "{coordinator} yakında seninle iletişime geçecek."
         ),
         "pl": (
             "Dziękuję, że mi o tym mówisz. Nie musisz przechodzić przez to w pojedynkę. "
-            "Porozmawiaj z 113 Zapobieganie Samobójstwom: zadzwoń pod 113 lub 0800-0113. "
+            "Porozmawiaj z 113 Zelfmoordpreventie (pomoc w kryzysie samobójczym): "
+            "zadzwoń pod numer 113 lub 0800-0113. "
             "To jest bezpłatne i anonimowe. "
             "Możesz też napisać na czacie na 113.nl. "
             "Jesteś teraz w niebezpieczeństwie? Zadzwoń pod 112. "
@@ -54,7 +56,8 @@ CRISIS_REPLY_TRANSLATIONS: Final[dict[str, dict[str, str]]] = {
         ),
         "uk": (
             "Дякую, що ти мені це розповідаєш. Ти не залишаєшся з цим сам на сам. "
-            "Поговори з 113 — службою запобігання самогубствам: телефонуй 113 або 0800-0113. "
+            "Поговори з 113 Zelfmoordpreventie (служба запобігання самогубствам): "
+            "телефонуй 113 або 0800-0113. "
             "Це безкоштовно й анонімно. "
             "Можна також написати в чат на 113.nl. "
             "Ти зараз у небезпеці? Тоді телефонуй 112. "
