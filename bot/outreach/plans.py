@@ -9,7 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.consent.queries import has_active_consent
-from bot.models import School, ScheduledContact, Youth
+from bot.models import ScheduledContact, School, Youth
 from bot.models.consent import ConsentEvent
 from bot.scheduling import (
     DEFAULT_PROGRAMME_ID,

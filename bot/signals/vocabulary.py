@@ -14,11 +14,14 @@ CHOICE_ANSWERS: Final[dict[str, tuple[str, ...]]] = {
     "activity": ("werk", "school", "stage", "dagbesteding", "niks"),
     "work_ok": ("ja", "nee", "gaat_wel"),
     "school_ok": ("ja", "nee", "gaat_wel"),
-    "contract_ends": ("binnen_1_maand", "1_3_maanden", "later", "weet_niet", "vast"),
+    "stage_ok": ("ja", "nee", "gaat_wel"),
+    "wage_21": ("ja_goed", "nog_niet", "zorgen", "weet_niet"),
+    "nothing_reason": ("zoek_werk", "zoek_school", "rust", "weet_niet"),
+    "contract_end": ("binnen_1m", "binnen_3m", "later", "weet_niet", "vast"),
     "contract_renewed": ("ja", "nee", "weet_niet"),
-    "help_needed": ("geld", "wonen", "werk", "gezondheid", "iets_anders", "nee"),
+    "help_needed": ("geld", "wonen", "werk", "gezondheid", "anders", "nee"),
     "call_me": ("ja", "nee"),
-    "reoffer": ("ja", "nee", "bel_me"),
+    "reoffer": ("ja", "nee", "bel"),
 }
 
 # Choice answers where a youth may pick more than one option (stored as a tuple of choices).
@@ -31,7 +34,9 @@ NUMBER_ANSWERS: Final[dict[str, tuple[int, int]]] = {"mood": (1, 5)}
 DATE_ANSWERS: Final[frozenset[str]] = frozenset({"contract_end_date"})
 
 # Free text typed by the youth. Rules may only run the crisis detector over it.
-TEXT_ANSWERS: Final[frozenset[str]] = frozenset({"free_text"})
+TEXT_ANSWERS: Final[frozenset[str]] = frozenset(
+    {"free_text", "help_other", "contract_end_text", "mood_text"}
+)
 
 ANSWER_KEYS: Final[frozenset[str]] = frozenset(
     set(CHOICE_ANSWERS) | set(NUMBER_ANSWERS) | DATE_ANSWERS | TEXT_ANSWERS

@@ -215,14 +215,14 @@ def test_info_never_alerts_alone() -> None:
 def test_plan_groups_one_check_in_but_keeps_urgent_apart() -> None:
     hits = [
         hit("stemming_laag", Severity.ATTENTION),
-        hit("hulp_gevraagd_iets_anders", Severity.INFO),
+        hit("hulp_gevraagd_anders", Severity.INFO),
         hit("crisistaal", Severity.URGENT),
         hit("geen_werk_of_school", Severity.ATTENTION),
     ]
     plan = plan_escalations(hits, [])
     assert [h.rule_id for h in plan.new_grouped] == [
         "stemming_laag",
-        "hulp_gevraagd_iets_anders",
+        "hulp_gevraagd_anders",
         "geen_werk_of_school",
     ]
     assert [h.rule_id for h in plan.new_urgent] == ["crisistaal"]

@@ -25,7 +25,7 @@ NEUTRAL = {
     "mood": 4,
     "activity": "werk",
     "work_ok": "ja",
-    "contract_ends": "later",
+    "contract_end": "later",
     "contract_renewed": "ja",
     "contract_end_date": date(2027, 1, 1),
     "help_needed": ("nee",),
@@ -43,11 +43,11 @@ def answers(values: dict, source: str = "c2", at: datetime = NOW) -> AnswerSet:
 # rule id -> (current answers overriding NEUTRAL, previous, events, context)
 CASES = {
     "geen_werk_of_school": ({"activity": "niks"}, None, [], ADULT),
-    "contract_loopt_af": ({"contract_ends": "binnen_1_maand"}, None, [], ADULT),
+    "contract_loopt_af": ({"contract_end": "binnen_1m"}, None, [], ADULT),
     "werk_of_school_gaat_niet_goed": ({"work_ok": "nee"}, None, [], ADULT),
     "stemming_laag": ({"mood": 2}, None, [], ADULT),
     "hulp_gevraagd": ({"help_needed": ("nee", "wonen")}, None, [], ADULT),
-    "hulp_gevraagd_iets_anders": ({"help_needed": ("iets_anders",)}, None, [], ADULT),
+    "hulp_gevraagd_anders": ({"help_needed": ("anders",)}, None, [], ADULT),
     "wil_gebeld_worden": ({"call_me": "ja"}, None, [], ADULT),
     "uit_beeld": (None, None, [Event("silent_after_nudges", "e1", NOW)], ADULT),
     "bot_geblokkeerd": (None, None, [Event("blocked", "e2", NOW)], ADULT),
@@ -57,7 +57,9 @@ CASES = {
         [],
         SignalContext(birth_date=date(2005, 4, 20)),  # 21 on 20 April 2026: 41 days
     ),
-    "heraanbod_ja": ({"reoffer": "bel_me"}, None, [], ADULT),
+    "heraanbod_ja": ({"reoffer": "bel"}, None, [], ADULT),
+    "zorgen_loon_21": ({"wage_21": "zorgen"}, None, [], ADULT),
+    "neemt_rust": ({"nothing_reason": "rust"}, None, [], ADULT),
     "crisistaal": ({"free_text": "ik wil er een eind aan maken"}, None, [], ADULT),
 }
 
@@ -192,9 +194,9 @@ def test_naive_now_is_refused() -> None:
 
 
 def test_multi_choice_help_fires_both_help_rules() -> None:
-    current = answers({**NEUTRAL, "help_needed": ("geld", "iets_anders")})
+    current = answers({**NEUTRAL, "help_needed": ("geld", "anders")})
     fired = [h.rule_id for h in evaluate(RULES, current, None, [], ADULT, NOW)]
-    assert fired == ["hulp_gevraagd", "hulp_gevraagd_iets_anders"]
+    assert fired == ["hulp_gevraagd", "hulp_gevraagd_anders"]
 
 
 def test_turning_21_is_one_signal_across_check_ins() -> None:
