@@ -1,0 +1,207 @@
+"""One inbound event in, its effects committed in one transaction.
+
+Order of checks: duplicate update, coordinator chat, block/unblock, crisis language (always,
+whatever the consent), commands and stop words, then the open conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.channels.base import Channel, Document, IncomingEvent, OutgoingMessage
+from bot.clock import Clock
+from bot.conversations import texts
+from bot.conversations.commands import Commands
+from bot.conversations.consent import on_flow_finished
+from bot.conversations.context import flow_context
+from bot.conversations.hooks import Watchers
+from bot.conversations.outbound import log_inbound, reply
+from bot.conversations.runner import FlowRunner
+from bot.conversations.updates import claim_update
+from bot.i18n import render
+from bot.models import StaffUser, Youth
+from bot.privacy.export import export_document, export_youth
+from bot.storage.db import Database
+from flows import callback, engine
+from flows.events import ButtonEvent, Event, TextEvent, UnsupportedEvent
+from flows.replies import is_handoff_request
+
+log = logging.getLogger(__name__)
+
+STOP_WORDS = frozenset({"stop", "stoppen", "hou op", "houop", "stop maar", "/stop"})
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().strip().strip(".!").split())
+
+
+@dataclass
+class Outcome:
+    """Work to do after the transaction committed (sending a document directly, say)."""
+
+    after_commit: list[AfterCommit] = field(default_factory=list)
+
+
+class InboundRouter:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        runner: FlowRunner,
+        commands: Commands,
+        watchers: Watchers,
+        channel: Channel | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.runner = runner
+        self.commands = commands
+        self.watchers = watchers
+        self.channel = channel
+
+    async def handle(self, event: IncomingEvent) -> None:
+        now = self.clock.now()
+        outcome = Outcome()
+        async with self.database.transaction() as session:
+            if not await claim_update(session, event.channel, event.update_id, now):
+                log.info("duplicate update ignored", extra={"update_id": event.update_id})
+                return
+            await self._route(session, event, now, outcome)
+        for action in outcome.after_commit:
+            await action()
+
+    async def _route(
+        self, session: AsyncSession, event: IncomingEvent, now: datetime, outcome: Outcome
+    ) -> None:
+        staff = (
+            await session.exec(select(StaffUser).where(StaffUser.telegram_chat_id == event.chat_id))
+        ).first()
+        youth = (
+            await session.exec(select(Youth).where(Youth.telegram_user_id == event.user_id))
+        ).first()
+        if staff is not None and youth is None and not _is_start(event):
+            await self.watchers.coordinator_update(session, staff, event, now)
+            return
+        if event.kind in ("blocked", "unblocked"):
+            if youth is not None:
+                youth.unreachable_since = now if event.kind == "blocked" else None
+                session.add(youth)
+                if event.kind == "blocked":
+                    await self.watchers.youth_event(session, youth, "blocked", now)
+            return
+        if event.kind == "command":
+            await self.commands.run(session, event, youth, now)
+            return
+        if youth is None:
+            await reply(session, chat_id=event.chat_id, text=render(texts.NOT_LINKED, _lang(event)), now=now)
+            return
+        if youth.unreachable_since is not None:
+            youth.unreachable_since = None  # they wrote to us, so they can be reached again
+            session.add(youth)
+        await self._from_youth(session, youth, event, now, outcome)
+
+    async def _from_youth(
+        self, session: AsyncSession, youth: Youth, event: IncomingEvent, now: datetime, outcome: Outcome
+    ) -> None:
+        text = event.text if event.kind == "text" else None
+        await log_inbound(
+            session,
+            kind=event.unsupported_kind or event.kind,
+            text=text if text is not None else event.button_data,
+            youth_id=youth.id,
+            now=now,
+        )
+        if text is not None:
+            if await self.watchers.crisis(session, youth, text, now):
+                return
+            if _normal(text) in STOP_WORDS:
+                await self.commands.stop(session, youth, now)
+                return
+        if event.kind == "button" and event.button_data and not callback.is_conversation_callback(
+            event.button_data
+        ):
+            await self.commands.button(session, youth, event.button_data, now, outcome, self)
+            return
+
+        conversation = await self.runner.active_conversation(session, youth)
+        if conversation is None:
+            await self._outside_conversation(session, youth, event, now)
+            return
+        progress = await self.runner.advance(session, youth, conversation, _flow_event(event), now)
+        step = progress.step
+        if engine.STOP_REQUESTED in step.intents:
+            await self.commands.stop(session, youth, now)
+            return
+        if engine.HANDOFF_REQUESTED in step.intents:
+            await self.watchers.handoff(session, youth, "asked_for_person", text, now)
+        if step.finished:
+            await on_flow_finished(session, youth, progress, now, self.commands.plans, self.watchers)
+            await self.watchers.answers_stored(session, youth, progress.conversation, now)
+
+    async def _outside_conversation(
+        self, session: AsyncSession, youth: Youth, event: IncomingEvent, now: datetime
+    ) -> None:
+        context = await flow_context(session, youth, now, self.runner.zone)
+        chat = youth.telegram_chat_id or event.chat_id
+        if event.kind == "button":
+            message = engine.old_button_reply(context, translate=_gettext)
+            await reply(session, chat_id=chat, text=message.text, youth_id=youth.id, now=now)
+            return
+        if event.kind == "unsupported":
+            await reply(
+                session, chat_id=chat, text=render(texts.ONLY_TEXT, youth.language), youth_id=youth.id, now=now
+            )
+            return
+        reason = "asked_for_person" if is_handoff_request(event.text or "") else "message"
+        await self.watchers.handoff(session, youth, reason, event.text, now)
+        await reply(
+            session,
+            chat_id=chat,
+            text=render(texts.RECEIVED_FOR_COORDINATOR, youth.language, coordinator=context["coordinator"]),
+            youth_id=youth.id,
+            now=now,
+        )
+
+    async def send_export(self, youth_id: int, chat_id: int, language: str) -> None:
+        """Sent directly after commit: documents are never stored in the outbox."""
+        if self.channel is None:
+            return
+        async with self.database.session() as session:
+            data = await export_youth(session, youth_id)
+        message = OutgoingMessage(
+            chat_id=chat_id,
+            text=render(texts.MY_DATA_EXPORT_CAPTION, language),
+            document=Document(filename="mijn-gegevens.json", content=export_document(data)),
+        )
+        await self.channel.send(message)
+
+
+def _gettext(text: str, language: str) -> str:
+    from bot.i18n import gettext
+
+    return gettext(text, language)
+
+
+def _lang(event: IncomingEvent) -> str:
+    from bot.i18n import normalize_language
+
+    return normalize_language(event.language_code)
+
+
+def _is_start(event: IncomingEvent) -> bool:
+    return event.kind == "command" and event.command == "start"
+
+
+def _flow_event(event: IncomingEvent) -> Event:
+    if event.kind == "text":
+        return TextEvent(event.text or "")
+    if event.kind == "button":
+        return ButtonEvent(event.button_data or "")
+    return UnsupportedEvent(event.unsupported_kind or "other")
