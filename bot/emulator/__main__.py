@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     app = create_app(args.token, limits=Limits.off() if args.no_limits else None, seed=args.seed)
-    print(f"TELEGRAM_API_URL=http://{args.host}:{args.port}", flush=True)  # noqa: T201
+    print(f"TELEGRAM_API_URL=http://{args.host}:{args.port}", flush=True)
     web.run_app(app, host=args.host, port=args.port, print=None)
 
 

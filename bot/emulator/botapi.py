@@ -34,6 +34,23 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+TEXT_BUTTON_ERROR = (
+    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+)
+BUTTON_ACTIONS = frozenset(
+    {
+        "url",
+        "callback_data",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
+    }
+)
 UPDATE_KINDS = frozenset(
     {
         "message",
@@ -78,7 +95,7 @@ class Params:
         if value is None:
             return default
         if isinstance(value, (dict, list)):
-            raise bad_request(f"field \"{name}\" must be of type String")
+            raise bad_request(f'field "{name}" must be of type String')
         return str(value)
 
     def get_int(self, name: str, default: int | None = None) -> int | None:
@@ -86,11 +103,11 @@ class Params:
         if value is None or value == "":
             return default
         if isinstance(value, bool):
-            raise bad_request(f"field \"{name}\" must be of type Integer")
+            raise bad_request(f'field "{name}" must be of type Integer')
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise bad_request(f"field \"{name}\" must be of type Integer") from None
+            raise bad_request(f'field "{name}" must be of type Integer') from None
 
     def get_float(self, name: str, default: float | None = None) -> float | None:
         value = self.values.get(name)
@@ -99,7 +116,7 @@ class Params:
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise bad_request(f"field \"{name}\" must be of type Float") from None
+            raise bad_request(f'field "{name}" must be of type Float') from None
 
     def get_bool(self, name: str, default: bool = False) -> bool:
         value = self.values.get(name)
@@ -188,7 +205,9 @@ class BotApi:
             return None
         limit = MAX_TEXT if name == "text" else MAX_CAPTION
         if len(text) > limit and self.limiter.limits.text_length_enabled:
-            raise bad_request("message is too long" if name == "text" else "message caption is too long")
+            raise bad_request(
+                "message is too long" if name == "text" else "message caption is too long"
+            )
         return text
 
     def _markup(self, params: Params, chat: Chat) -> JSON | None:
@@ -200,7 +219,7 @@ class BotApi:
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
             if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-                raise bad_request("can't parse inline keyboard button: field \"inline_keyboard\" must be an Array of Arrays")
+                raise bad_request('field "inline_keyboard" must be an Array of Arrays')
             for row in rows:
                 for button in row:
                     self._check_button(button)
@@ -213,16 +232,16 @@ class BotApi:
 
     def _check_button(self, button: Any) -> None:
         if not isinstance(button, dict) or not button.get("text"):
-            raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
-        actions = {"url", "callback_data", "web_app", "login_url", "switch_inline_query",
-                   "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                   "copy_text", "callback_game", "pay"}  # fmt: skip
-        if not actions & button.keys():
-            raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+            raise bad_request(TEXT_BUTTON_ERROR)
+        if not BUTTON_ACTIONS & button.keys():
+            raise bad_request(TEXT_BUTTON_ERROR)
         data = button.get("callback_data")
         if data is not None:
             size = len(str(data).encode("utf-8"))
-            if self.limiter.limits.callback_data_enabled and not 1 <= size <= MAX_CALLBACK_DATA_BYTES:
+            if (
+                self.limiter.limits.callback_data_enabled
+                and not 1 <= size <= MAX_CALLBACK_DATA_BYTES
+            ):
                 raise bad_request("BUTTON_DATA_INVALID")
 
     def _reply_to(self, params: Params, chat: Chat) -> JSON:
@@ -243,8 +262,15 @@ class BotApi:
         quoted.pop("reply_to_message", None)
         return {"reply_to_message": quoted}
 
-    def _send(self, chat: Chat, kind: str, content: JSON, markup: JSON | None, reply: JSON,
-              file: StoredFile | None = None) -> JSON:  # fmt: skip
+    def _send(
+        self,
+        chat: Chat,
+        kind: str,
+        content: JSON,
+        markup: JSON | None,
+        reply: JSON,
+        file: StoredFile | None = None,
+    ) -> JSON:
         self._throttle(chat)
         chat.last_action = None
         body = {**content, **reply}
@@ -280,8 +306,11 @@ class BotApi:
     async def get_updates(self, params: Params) -> Any:
         state = self.state
         if state.webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")  # fmt: skip
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = params.get_int("offset")
         limit = min(max(params.get_int("limit", 100) or 100, 1), 100)
         timeout = max(params.get_float("timeout", 0.0) or 0.0, 0.0)
@@ -298,8 +327,11 @@ class BotApi:
         deadline = loop.time() + timeout
         while True:
             if generation != state.poll_generation:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
-                                    "that only one bot instance is running")  # fmt: skip
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure "
+                    "that only one bot instance is running",
+                )
             if state.webhook is not None or state.closing:
                 return []
             ready = [u for u in state.pending if self._polled_kind_allowed(u)][:limit]
@@ -469,8 +501,11 @@ class BotApi:
         if text is not None and len(text) > 200 and self.limiter.limits.text_length_enabled:
             raise bad_request("MESSAGE_TOO_LONG")
         record.answered = True
-        record.answer = {"text": text, "show_alert": params.get_bool("show_alert"),
-                         "url": params.get_str("url")}  # fmt: skip
+        record.answer = {
+            "text": text,
+            "show_alert": params.get_bool("show_alert"),
+            "url": params.get_str("url"),
+        }
         self.state.chats_changed.notify()
         return True
 
@@ -498,7 +533,9 @@ class BotApi:
         for command in commands:
             name = command.get("command", "") if isinstance(command, dict) else ""
             name = name.removeprefix("/")
-            if not (1 <= len(name) <= 32 and all(c.islower() or c.isdigit() or c == "_" for c in name)):
+            if not (
+                1 <= len(name) <= 32 and all(c.islower() or c.isdigit() or c == "_" for c in name)
+            ):
                 raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(command.get("description", "")) <= 256:
                 raise bad_request("command description must be non-empty")
@@ -517,9 +554,15 @@ class BotApi:
 
     async def get_chat(self, params: Params) -> Any:
         chat = self._chat(params, for_sending=False)
-        return {**chat.user.chat_api(), "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": {"unlimited_gifts": True, "limited_gifts": True,
-                                        "unique_gifts": True, "premium_subscription": True}}  # fmt: skip
+        gifts = dict.fromkeys(
+            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription"), True
+        )
+        return {
+            **chat.user.chat_api(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": gifts,
+        }
 
     async def get_file(self, params: Params) -> Any:
         stored = self.state.files.get(params.get_str("file_id", "") or "")
@@ -589,6 +632,12 @@ def add_bot_api_routes(app: web.Application, api: BotApi) -> None:
             return _json(ApiError(404, "Not Found").to_json(), 404)
         name, handler = entry
         state.counters.requests[name] += 1
+        try:
+            # Read the whole body first: a slow answer must still be processed after the
+            # client gave up and closed the connection.
+            params = await read_params(request)
+        except ApiError as error:
+            return _json(error.to_json(), error.code)
         fault = api.faults.decide(name)
         if fault is not None:
             log.debug("emulator.fault", extra={"method": name, "fault": fault.kind})
@@ -598,13 +647,15 @@ def add_bot_api_routes(app: web.Application, api: BotApi) -> None:
                 return _drop_connection(request)
             if fault.kind == "storm":
                 state.counters.rate_limited += 1
-                error = ApiError(429, f"Too Many Requests: retry after {fault.retry_after}",
-                                 {"retry_after": fault.retry_after})  # fmt: skip
+                error = ApiError(
+                    429,
+                    f"Too Many Requests: retry after {fault.retry_after}",
+                    {"retry_after": fault.retry_after},
+                )
                 return _json(error.to_json(), 429)
             if fault.kind == "slow":
                 await asyncio.sleep(fault.seconds)
         try:
-            params = await read_params(request)
             result = await handler(params)
         except ApiError as error:
             return _json(error.to_json(), error.code)

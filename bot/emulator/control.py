@@ -112,8 +112,15 @@ class EmulatorControl:
         sizes = []
         for width, height, size in ((90, 67, 1200), (320, 240, 15000), (1280, 960, 120000)):
             file_id, unique_id = self.state.new_file_ids()
-            sizes.append({"file_id": file_id, "file_unique_id": unique_id, "width": width,
-                          "height": height, "file_size": size})  # fmt: skip
+            sizes.append(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": unique_id,
+                    "width": width,
+                    "height": height,
+                    "file_size": size,
+                }
+            )
         content: JSON = {"photo": sizes}
         if caption:
             content["caption"] = caption
@@ -123,8 +130,13 @@ class EmulatorControl:
         if duration < 1:
             raise ValueError("a voice message lasts at least 1 second")
         file_id, unique_id = self.state.new_file_ids()
-        voice = {"file_id": file_id, "file_unique_id": unique_id, "duration": duration,
-                 "mime_type": "audio/ogg", "file_size": 4000 * duration}  # fmt: skip
+        voice = {
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": 4000 * duration,
+        }
         return self._write(user_id, "voice", {"voice": voice})
 
     def send_location(self, user_id: int, latitude: float, longitude: float) -> JSON:
@@ -135,7 +147,12 @@ class EmulatorControl:
         )
 
     def send_contact(
-        self, user_id: int, phone_number: str, first_name: str, *, contact_user_id: int | None = None
+        self,
+        user_id: int,
+        phone_number: str,
+        first_name: str,
+        *,
+        contact_user_id: int | None = None,
     ) -> JSON:
         if not phone_number or not first_name:
             raise ValueError("a contact needs a phone_number and a first_name")
@@ -207,17 +224,23 @@ class EmulatorControl:
 
     def _member_update(self, user: User, old: str, new: str) -> JSON | None:
         bot = self.state.bot_api()
-        new_member: JSON = {"status": new, "user": bot}
-        if new == "kicked":
-            new_member["until_date"] = 0
+
+        def member(status: str) -> JSON:
+            # "kicked" (ChatMemberBanned) always carries until_date; 0 means forever.
+            return {
+                "status": status,
+                "user": bot,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
+
         return self.state.emit(
             "my_chat_member",
             {
                 "chat": user.chat_api(),
                 "from": user.to_api(),
                 "date": self.state.now(),
-                "old_chat_member": {"status": old, "user": bot},
-                "new_chat_member": new_member,
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
             },
         )
 
@@ -245,9 +268,10 @@ class EmulatorControl:
     def bot_messages(self, chat_id: int, *, include_deleted: bool = False) -> list[JSON]:
         """Messages the bot sent to this chat, in order, with edits applied."""
         return [
-            m for m in self.transcript(chat_id, include_deleted=include_deleted)
+            m
+            for m in self.transcript(chat_id, include_deleted=include_deleted)
             if m["sender"] == "bot"
-        ]  # fmt: skip
+        ]
 
     def document(self, chat_id: int, message_id: int) -> tuple[str | None, bytes]:
         stored = self.state.chat(chat_id).message(message_id)
@@ -255,7 +279,8 @@ class EmulatorControl:
             raise KeyError(f"no uploaded document in message {message_id} of chat {chat_id}")
         return stored.file.filename, stored.file.content
 
-    async def wait_for_bot_message(self, chat_id: int, timeout: float = 5.0) -> JSON:
+    # A timeout argument (not the caller's asyncio.timeout) keeps test code short and readable.
+    async def wait_for_bot_message(self, chat_id: int, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109
         """The next bot message to this chat not yet handed out by this helper.
 
         A read cursor per chat (like a phone marking messages read) avoids the race where the
@@ -281,7 +306,7 @@ class EmulatorControl:
                 return stored
         return None
 
-    async def wait_for_change(self, version: int, timeout: float) -> int:
+    async def wait_for_change(self, version: int, timeout: float) -> int:  # noqa: ASYNC109
         """Wait until any chat changed after `version`; returns the current version."""
         if self.state.chats_changed.version <= version:
             await self.state.chats_changed.wait(timeout)
@@ -395,21 +420,35 @@ def add_control_routes(app: web.Application, control: EmulatorControl) -> None:
             raise ValueError(f"field {key!r} is required and must be a {name}")
         return value
 
-    user_action("text", lambda u, b: control.send_text(u, need(b, "text", str),
-                                                        reply_to=b.get("reply_to")))  # fmt: skip
-    user_action("command", lambda u, b: control.send_command(u, need(b, "command", str),
-                                                              b.get("payload")))  # fmt: skip
-    user_action("tap", lambda u, b: control.tap_button(u, need(b, "message_id", int),
-                                                        b.get("callback_data"), text=b.get("text")))  # fmt: skip
+    def text(u: int, b: JSON) -> JSON:
+        return control.send_text(u, need(b, "text", str), reply_to=b.get("reply_to"))
+
+    def command(u: int, b: JSON) -> JSON:
+        return control.send_command(u, need(b, "command", str), b.get("payload"))
+
+    def tap(u: int, b: JSON) -> JSON:
+        message_id = need(b, "message_id", int)
+        return control.tap_button(u, message_id, b.get("callback_data"), text=b.get("text"))
+
+    def location(u: int, b: JSON) -> JSON:
+        number = (int, float)
+        return control.send_location(u, need(b, "latitude", number), need(b, "longitude", number))
+
+    def contact(u: int, b: JSON) -> JSON:
+        return control.send_contact(u, need(b, "phone_number", str), need(b, "first_name", str))
+
+    def edit(u: int, b: JSON) -> JSON:
+        return control.edit_message(u, need(b, "message_id", int), need(b, "text", str))
+
+    user_action("text", text)
+    user_action("command", command)
+    user_action("tap", tap)
     user_action("sticker", lambda u, b: control.send_sticker(u, b.get("emoji", "👍")))
     user_action("photo", lambda u, b: control.send_photo(u, b.get("caption")))
     user_action("voice", lambda u, b: control.send_voice(u, b.get("duration", 3)))
-    user_action("location", lambda u, b: control.send_location(
-        u, need(b, "latitude", (int, float)), need(b, "longitude", (int, float))))  # fmt: skip
-    user_action("contact", lambda u, b: control.send_contact(
-        u, need(b, "phone_number", str), need(b, "first_name", str)))  # fmt: skip
-    user_action("edit", lambda u, b: control.edit_message(u, need(b, "message_id", int),
-                                                           need(b, "text", str)))  # fmt: skip
+    user_action("location", location)
+    user_action("contact", contact)
+    user_action("edit", edit)
     user_action("block", lambda u, b: control.block(u))
     user_action("unblock", lambda u, b: control.unblock(u))
 
@@ -429,8 +468,7 @@ def add_control_routes(app: web.Application, control: EmulatorControl) -> None:
             _user_id(request), int(request.match_info["message_id"])
         )
         headers = {"Content-Disposition": f'attachment; filename="{filename or "document"}"'}
-        return web.Response(body=content, content_type="application/octet-stream",
-                            headers=headers)  # fmt: skip
+        return web.Response(body=content, content_type="application/octet-stream", headers=headers)
 
     @routes.get(f"{p}/callbacks/{{query_id}}")
     async def callback(request: web.Request) -> web.Response:
@@ -461,8 +499,9 @@ def add_control_routes(app: web.Application, control: EmulatorControl) -> None:
     @routes.post(f"{p}/faults/next")
     async def next_faults(request: web.Request) -> web.Response:
         body = await _body(request)
-        control.faults.next_calls(need(body, "kind", str), **{k: v for k, v in body.items()
-                                                             if k != "kind"})  # fmt: skip
+        control.faults.next_calls(
+            need(body, "kind", str), **{k: v for k, v in body.items() if k != "kind"}
+        )
         return _ok(control.faults.to_dict())
 
     @routes.post(f"{p}/faults/storm")

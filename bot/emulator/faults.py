@@ -114,9 +114,14 @@ class FaultInjector:
         if not 500 <= error_status <= 599:
             raise ValueError(f"error_status must be a 5xx code, got {error_status!r}")
         self.rates = FaultRates(
-            error_rate, error_status, slow_rate, slow_seconds, drop_rate, drop_after_rate,
+            error_rate,
+            error_status,
+            slow_rate,
+            slow_seconds,
+            drop_rate,
+            drop_after_rate,
             _methods(methods),
-        )  # fmt: skip
+        )
 
     def next_calls(
         self,

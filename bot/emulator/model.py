@@ -57,7 +57,7 @@ class Notifier:
                 waiter.set_result(None)
         self._waiters.clear()
 
-    async def wait(self, timeout: float | None) -> bool:
+    async def wait(self, timeout: float | None) -> bool:  # noqa: ASYNC109
         """True when notified, False on timeout."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.add(waiter)
@@ -400,7 +400,9 @@ class EmulatorState:
         self.chats_changed.notify()
         return stored
 
-    def edit_message(self, stored: StoredMessage, changes: JSON, remove: Iterable[str] = ()) -> None:
+    def edit_message(
+        self, stored: StoredMessage, changes: JSON, remove: Iterable[str] = ()
+    ) -> None:
         stored.history.append(copy.deepcopy(stored.api))
         for key in remove:
             stored.api.pop(key, None)

@@ -14,7 +14,8 @@ from .model import EmulatorState, WallClock
 from .ratelimit import Limits, Monotonic, RateLimiter
 from .webhook import WebhookDispatcher, WebhookTiming
 
-DEFAULT_TOKEN = "123456789:EMULATOR-test-token"
+# Not a secret: the emulator accepts whatever token it is created with.
+DEFAULT_TOKEN = "123456789:EMULATOR-test-token"  # noqa: S105
 
 CONTROL_KEY = web.AppKey("emulator_control", EmulatorControl)
 

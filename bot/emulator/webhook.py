@@ -18,7 +18,7 @@ from .model import JSON, EmulatorState, WebhookConfig, update_chat_key
 
 log = logging.getLogger(__name__)
 
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
 
 @dataclass

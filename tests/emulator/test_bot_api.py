@@ -91,35 +91,35 @@ async def test_inline_buttons_tap_and_answer(emu: EmulatorServer, bot: Bot, sam:
     assert query.message.message_id == sent.message_id
     assert await query.answer("Dank je!")
     assert emu.control.callback_answer(query.id)["text"] == "Dank je!"
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await query.answer()
-    with pytest.raises(ValueError, match="(?i)no such button"):
+    with pytest.raises(ValueError, match=r"(?i)no such button"):
         emu.control.tap_button(sam, sent.message_id, "nope")
 
 
 async def test_callback_data_limit_counts_bytes_not_characters(bot: Bot, sam: int):
     # 32 two-byte characters = 64 bytes: allowed. One more byte: refused.
     await bot.send_message(sam, "a", reply_markup=keyboard(("x", "é" * 32)))
-    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
         await bot.send_message(sam, "b", reply_markup=keyboard(("x", "é" * 32 + "a")))
-    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
         # 22 characters but 66 bytes
         await bot.send_message(sam, "c", reply_markup=keyboard(("x", "€" * 22)))
 
 
 async def test_text_length_and_empty_text(bot: Bot, sam: int):
     await bot.send_message(sam, "x" * 4096)
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(sam, "x" * 4097)
-    with pytest.raises(BadRequest, match="(?i)message text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
         await bot.send_message(sam, "   ")
 
 
 async def test_unknown_chat_and_never_started_user(emu: EmulatorServer, bot: Bot):
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(999, "hallo")
     emu.control.add_user(5, "Lieke")
-    with pytest.raises(Forbidden, match="(?i)can't initiate conversation"):
+    with pytest.raises(Forbidden, match=r"(?i)can't initiate conversation"):
         await bot.send_message(5, "hallo")
 
 
@@ -127,7 +127,7 @@ async def test_block_gives_403_and_my_chat_member_kicked(emu: EmulatorServer, bo
     await bot.get_updates(offset=-1)
     first = (await bot.get_updates())[0].update_id
     emu.control.block(sam)
-    with pytest.raises(Forbidden, match="(?i)bot was blocked by the user"):
+    with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
         await bot.send_message(sam, "Ben je er nog?")
     with pytest.raises(Forbidden):
         await bot.send_chat_action(sam, ChatAction.TYPING)
@@ -167,26 +167,33 @@ async def test_edit_and_delete_bot_messages(emu: EmulatorServer, bot: Bot, sam: 
     sent = await bot.send_message(sam, "Kies", reply_markup=keyboard(("A", "a"), ("B", "b")))
     edited = await bot.edit_message_text("Gekozen: A", chat_id=sam, message_id=sent.message_id)
     assert edited.text == "Gekozen: A" and edited.reply_markup is None  # edit drops keyboard
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("Gekozen: A", chat_id=sam, message_id=sent.message_id)
-    again = await bot.edit_message_reply_markup(sam, sent.message_id, reply_markup=keyboard(("C", "c")))
+    again = await bot.edit_message_reply_markup(
+        sam, sent.message_id, reply_markup=keyboard(("C", "c"))
+    )
     assert again.reply_markup.inline_keyboard[0][0].text == "C"
     view = emu.control.bot_messages(sam)[-1]
-    assert view["text"] == "Gekozen: A" and view["edits"] == 2 and view["buttons"][0][0]["text"] == "C"
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    assert (
+        view["text"] == "Gekozen: A" and view["edits"] == 2 and view["buttons"][0][0]["text"] == "C"
+    )
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", chat_id=sam, message_id=999)
     assert await bot.delete_message(sam, sent.message_id)
     assert emu.control.bot_messages(sam) == []
-    with pytest.raises(BadRequest, match="(?i)message to delete not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await bot.delete_message(sam, sent.message_id)
 
 
 async def test_reply_parameters_and_reply_keyboard_remove(emu: EmulatorServer, bot: Bot, sam: int):
     reply = await bot.send_message(
-        sam, "Antwoord", reply_parameters=ReplyParameters(message_id=1), reply_markup=ReplyKeyboardRemove()
+        sam,
+        "Antwoord",
+        reply_parameters=ReplyParameters(message_id=1),
+        reply_markup=ReplyKeyboardRemove(),
     )
     assert reply.reply_to_message.message_id == 1 and reply.reply_to_message.text == "/start"
-    with pytest.raises(BadRequest, match="(?i)message to be replied not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
         await bot.send_message(sam, "x", reply_to_message_id=77)
     assert emu.control.bot_messages(sam)[-1]["reply_to_message_id"] == 1
 
@@ -206,7 +213,7 @@ async def test_commands_chat_action_close_and_logout(bot: Bot, sam: int):
     assert await bot.set_my_commands([BotCommand("start", "Begin"), BotCommand("stop", "Stop")])
     assert [c.command for c in await bot.get_my_commands()] == ["start", "stop"]
     assert await bot.get_my_commands(language_code="en") == ()
-    with pytest.raises(BadRequest, match="(?i)BOT_COMMAND_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand("Start Now", "x")])
     assert await bot.send_chat_action(sam, ChatAction.TYPING)
     assert await bot.close() and await bot.log_out()
@@ -248,7 +255,9 @@ async def test_form_and_json_bodies_are_both_understood(emu: EmulatorServer, sam
     url = f"{emu.api_url}/bot{DEFAULT_TOKEN}/sendMessage"
     markup = {"inline_keyboard": [[{"text": "Ja", "callback_data": "y"}]]}
     async with aiohttp.ClientSession() as http:
-        async with http.post(url, json={"chat_id": sam, "text": "json", "reply_markup": markup}) as r:
+        async with http.post(
+            url, json={"chat_id": sam, "text": "json", "reply_markup": markup}
+        ) as r:
             body = await r.json()
             assert body["ok"] and body["result"]["reply_markup"] == markup
         form = {"chat_id": str(sam), "text": "form", "reply_markup": json.dumps(markup)}
