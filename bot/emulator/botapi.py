@@ -323,6 +323,7 @@ class BotApi:
             state.confirm(offset)
         state.poll_generation += 1
         generation = state.poll_generation
+        state.updates_changed.notify()  # wakes an older long poll so it can step aside
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:

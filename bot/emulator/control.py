@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +27,7 @@ from .model import (
 from .ratelimit import RateLimiter
 
 CONTROL_PREFIX = "/_emulator"
+_DEEP_LINK = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class EmulatorControl:
@@ -89,6 +91,9 @@ class EmulatorControl:
         name = command.removeprefix("/")
         if not name or not all(c.isascii() and (c.isalnum() or c == "_") for c in name):
             raise ValueError(f"not a bot command: {command!r}")
+        if name == "start" and payload is not None and not _DEEP_LINK.fullmatch(payload):
+            # Telegram only carries A-Z a-z 0-9 _ - (at most 64) through a t.me deep link.
+            raise ValueError("a deep-link payload holds 1-64 of A-Z a-z 0-9 _ - only")
         text = f"/{name}" + (f" {payload}" if payload else "")
         return self.send_text(user_id, text)
 
