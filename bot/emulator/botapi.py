@@ -210,7 +210,8 @@ class BotApi:
             )
         return text
 
-    def _markup(self, params: Params, chat: Chat) -> JSON | None:
+    def _markup(self, params: Params) -> JSON | None:
+        """The validated reply_markup: an inline keyboard, a custom keyboard or a removal."""
         markup = params.get_json("reply_markup")
         if markup is None:
             return None
@@ -223,12 +224,7 @@ class BotApi:
             for row in rows:
                 for button in row:
                     self._check_button(button)
-            return markup
-        if "keyboard" in markup:
-            chat.reply_keyboard = markup
-        elif markup.get("remove_keyboard"):
-            chat.reply_keyboard = None
-        return None  # only inline keyboards are part of the sent Message object
+        return markup
 
     def _check_button(self, button: Any) -> None:
         if not isinstance(button, dict) or not button.get("text"):
@@ -274,8 +270,13 @@ class BotApi:
         self._throttle(chat)
         chat.last_action = None
         body = {**content, **reply}
-        if markup is not None:
-            body["reply_markup"] = markup
+        markup = markup or {}
+        if "inline_keyboard" in markup:
+            body["reply_markup"] = markup  # only inline keyboards belong to the Message
+        elif "keyboard" in markup:
+            chat.reply_keyboard = markup
+        elif markup.get("remove_keyboard"):
+            chat.reply_keyboard = None
         stored = self.state.add_message(chat, "bot", kind, body, file)
         return self.state.message_api(stored)
 
@@ -400,7 +401,7 @@ class BotApi:
     async def send_message(self, params: Params) -> Any:
         text = self._text(params)
         chat = self._chat(params)
-        markup = self._markup(params, chat)
+        markup = self._markup(params)
         reply = self._reply_to(params, chat)
         entities = params.get_json("entities")
         content: JSON = {"text": text}
@@ -411,7 +412,7 @@ class BotApi:
     async def send_document(self, params: Params) -> Any:
         caption = self._text(params, "caption", required=False)
         chat = self._chat(params)
-        markup = self._markup(params, chat)
+        markup = self._markup(params)
         reply = self._reply_to(params, chat)
         stored_file = self._document(params)
         document: JSON = {
@@ -460,17 +461,19 @@ class BotApi:
         stored = self._own_message(params, chat, "edit")
         if "text" not in stored.api:
             raise bad_request("there is no text in the message to edit")
-        markup = self._markup(params, chat)
+        markup = self._markup(params)
         return self._apply_edit(stored, {"text": text}, markup)
 
     async def edit_message_reply_markup(self, params: Params) -> Any:
         chat = self._chat(params)
         stored = self._own_message(params, chat, "edit")
-        markup = self._markup(params, chat)
+        markup = self._markup(params)
         return self._apply_edit(stored, {}, markup)
 
     def _apply_edit(self, stored: StoredMessage, changes: JSON, markup: JSON | None) -> Any:
         # Like Telegram: an edit without reply_markup removes the inline keyboard.
+        if markup is not None and "inline_keyboard" not in markup:
+            raise bad_request("inline keyboard expected")
         new_markup = markup
         same = all(stored.api.get(k) == v for k, v in changes.items())
         if same and stored.api.get("reply_markup") == new_markup:

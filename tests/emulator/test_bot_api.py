@@ -11,6 +11,7 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     ReplyParameters,
 )
@@ -183,6 +184,19 @@ async def test_edit_and_delete_bot_messages(emu: EmulatorServer, bot: Bot, sam: 
     assert emu.control.bot_messages(sam) == []
     with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await bot.delete_message(sam, sent.message_id)
+
+
+async def test_custom_keyboard_shows_on_the_phone_until_removed(
+    emu: EmulatorServer, bot: Bot, sam: int
+):
+    shown = await bot.send_message(sam, "Kies", reply_markup=ReplyKeyboardMarkup([["Ja", "Nee"]]))
+    assert shown.reply_markup is None  # not part of the Message, like Telegram
+    keyboard_rows = emu.control.chat_view(sam)["reply_keyboard"]["keyboard"]
+    assert [[b["text"] if isinstance(b, dict) else b for b in row] for row in keyboard_rows] == [
+        ["Ja", "Nee"]
+    ]
+    await bot.send_message(sam, "Oké", reply_markup=ReplyKeyboardRemove())
+    assert emu.control.chat_view(sam)["reply_keyboard"] is None
 
 
 async def test_reply_parameters_and_reply_keyboard_remove(emu: EmulatorServer, bot: Bot, sam: int):
