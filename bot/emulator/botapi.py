@@ -346,7 +346,7 @@ class BotApi:
 
     def _polled_kind_allowed(self, update: JSON) -> bool:
         kind = next(k for k in update if k != "update_id")
-        return self.state._allowed(kind)
+        return self.state.allows(kind)
 
     async def set_webhook(self, params: Params) -> Any:
         url = params.get_str("url", "") or ""

@@ -329,7 +329,8 @@ class EmulatorState:
             raise KeyError(f"unknown chat {chat_id}") from None
 
     # -- updates -------------------------------------------------------------------------------
-    def _allowed(self, kind: str) -> bool:
+    def allows(self, kind: str) -> bool:
+        """Whether the bot asked for this kind of update (allowed_updates)."""
         allowed = self.webhook.allowed_updates if self.webhook else None
         allowed_set = frozenset(allowed) if allowed else self.allowed_updates
         if allowed_set is None:
@@ -338,7 +339,7 @@ class EmulatorState:
 
     def emit(self, kind: str, body: JSON) -> JSON | None:
         """Queue an update; returns it, or None when the bot's allowed_updates filters it out."""
-        if not self._allowed(kind):
+        if not self.allows(kind):
             return None
         update = {"update_id": self._next_update_id, kind: body}
         self._next_update_id += 1
