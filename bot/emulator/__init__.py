@@ -72,7 +72,8 @@ with 400 for bad input and 404 for unknown users/messages)
   long-polls (max 60 s) until something changed after version V.
 - `GET  /_emulator/chats/{id}/documents/{message_id}` the bytes of a document the bot sent.
 - `GET  /_emulator/callbacks/{query_id}` the bot's answer to a tap (null until answered).
-- `GET  /_emulator/counters`; `GET|PATCH /_emulator/limits` (partial `Limits` fields).
+- `GET|DELETE /_emulator/counters` (DELETE resets them);
+  `GET|PATCH /_emulator/limits` (partial `Limits` fields).
 - `GET  /_emulator/faults`; `PUT /_emulator/faults/rates` `{"error_rate", "slow_rate",
   "slow_seconds", "drop_rate", "drop_after_rate", "error_status", "methods"}`;
   `POST /_emulator/faults/next` `{"kind", "count", "status"?, "seconds"?, "retry_after"?,

@@ -19,6 +19,7 @@ from .model import (
     JSON,
     CallbackRecord,
     Chat,
+    Counters,
     EmulatorState,
     StoredMessage,
     User,
@@ -331,6 +332,11 @@ class EmulatorControl:
     def counters(self) -> JSON:
         return {**self.state.counters.to_dict(), "faults_injected": dict(self.faults.injected)}
 
+    def reset_counters(self) -> None:
+        """Start counting afresh, e.g. after a benchmark's warm-up."""
+        self.state.counters = Counters()
+        self.faults.injected.clear()
+
 
 # -- JSON HTTP control API ---------------------------------------------------------------------
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -481,6 +487,11 @@ def add_control_routes(app: web.Application, control: EmulatorControl) -> None:
 
     @routes.get(f"{p}/counters")
     async def counters(request: web.Request) -> web.Response:
+        return _ok(control.counters())
+
+    @routes.delete(f"{p}/counters")
+    async def reset_counters(request: web.Request) -> web.Response:
+        control.reset_counters()
         return _ok(control.counters())
 
     @routes.get(f"{p}/limits")
