@@ -66,6 +66,7 @@ with 400 for bad input and 404 for unknown users/messages)
   `{"emoji"?}`; `.../photo` `{"caption"?}`; `.../voice` `{"duration"?}`; `.../location`
   `{"latitude", "longitude"}`; `.../contact` `{"phone_number", "first_name"}`; `.../edit`
   `{"message_id", "text"}`; `.../block`; `.../unblock`. Each returns the update it queued.
+  A button of a custom (reply) keyboard is "tapped" by sending its label as text.
 - `GET  /_emulator/chats/{id}?since_version=V&wait=S` the chat as the phone shows it:
   `{"user", "messages": [{message_id, sender: "bot"|"user", kind, date, text, buttons, edit_date,
   edits, deleted, document?...}], "reply_keyboard", "last_action", "version"}`; with `wait` it

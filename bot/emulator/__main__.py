@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
     app = create_app(args.token, limits=Limits.off() if args.no_limits else None, seed=args.seed)
     print(f"TELEGRAM_API_URL=http://{args.host}:{args.port}", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    # No access log: request paths carry the bot token.
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":

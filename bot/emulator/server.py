@@ -17,6 +17,8 @@ from .webhook import WebhookDispatcher, WebhookTiming
 # Not a secret: the emulator accepts whatever token it is created with.
 DEFAULT_TOKEN = "123456789:EMULATOR-test-token"  # noqa: S105
 
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
 CONTROL_KEY = web.AppKey("emulator_control", EmulatorControl)
 
 
@@ -41,7 +43,8 @@ def create_app(
     control = EmulatorControl(state, limiter, faults)
     dispatcher = WebhookDispatcher(state, webhook_timing)
 
-    app = web.Application()
+    # Telegram accepts uploads up to 50 MB; aiohttp's default body limit is 1 MB.
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
     app[CONTROL_KEY] = control
     add_bot_api_routes(app, BotApi(state, limiter, faults))
     add_control_routes(app, control)

@@ -221,6 +221,9 @@ async def test_send_document_keeps_name_and_bytes(emu: EmulatorServer, bot: Bot,
     assert again.document.file_id == sent.document.file_id
     downloaded = await (await bot.get_file(sent.document.file_id)).download_as_bytearray()
     assert bytes(downloaded) == b"%PDF-1.4 test"
+    big = bytes(range(256)) * 8192  # 2 MiB: above aiohttp's default body limit
+    large = await bot.send_document(sam, big, filename="groot.bin")
+    assert emu.control.document(sam, large.message_id) == ("groot.bin", big)
 
 
 async def test_commands_chat_action_close_and_logout(bot: Bot, sam: int):
