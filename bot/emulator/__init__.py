@@ -14,6 +14,14 @@ files are served at `{api_url}/file/bot{token}/{file_path}`. `create_app()` retu
 application (mount it or run it in-process); `python -m bot.emulator --port N --token T` runs it
 standalone. This package is test/demo infrastructure: it never imports the project's domain code.
 
+Python side: `emu.control` (`EmulatorControl`): add_user, send_text, send_command, tap_button,
+send_sticker / send_photo / send_voice / send_location / send_contact, edit_message, block,
+unblock; bot_messages, transcript, chat_view, document, callback_answer; async
+wait_for_bot_message (a read cursor per chat, so an answer that came before the wait is not
+missed); counters, reset_counters. `emu.limits` (`Limits`) and `emu.faults` (`FaultInjector`:
+set_rates, next_calls, storm, clear) can be changed while running. Note: like Telegram, the bot
+cannot write to a user who never wrote to it (403); let the user send /start first.
+
 Modules: `model` (users, chats, updates), `ratelimit` (token buckets, `Limits`), `faults`
 (`FaultInjector`), `botapi` (the `/bot{token}/...` handlers), `webhook` (delivery),
 `control` (user side, Python and HTTP), `server` (`create_app`, `EmulatorServer`).
