@@ -125,3 +125,13 @@ async def test_random_faults_under_load_never_break_the_emulator(
     injected = emu.control.counters()["faults_injected"]
     assert ok == 40 - sum(injected.values())
     assert len(emu.control.bot_messages(sam)) == ok + injected.get("drop_after", 0)
+
+
+async def test_dropped_get_updates_answer_is_delivered_again(emu: EmulatorServer, bot: Bot):
+    emu.control.add_user(2, "Yara")
+    emu.control.send_text(2, "hoi")
+    emu.faults.next_calls("drop_after", methods=["getUpdates"])
+    with pytest.raises(NetworkError):
+        await bot.get_updates()
+    # The answer never arrived, so nothing was confirmed: the update comes again.
+    assert [u.message.text for u in await bot.get_updates()] == ["hoi"]

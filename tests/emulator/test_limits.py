@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from telegram import Bot
 from telegram.error import RetryAfter
 
@@ -100,3 +102,28 @@ def test_limits_update_refuses_bad_values():
         limits.update({"global_enabled": "no"})
     limits.update({"global_rate": 10, "blocked_enabled": False})
     assert limits.global_rate == 10 and not limits.blocked_enabled
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gaps=st.lists(st.floats(min_value=0, max_value=2, allow_nan=False), min_size=1, max_size=80),
+    rate=st.sampled_from([0.5, 1.0, 2.0]),
+    burst=st.integers(min_value=1, max_value=5),
+)
+def test_no_window_ever_lets_through_more_than_burst_plus_rate(gaps, rate, burst):
+    now = [0.0]
+    limiter = RateLimiter(
+        Limits(per_chat_rate=rate, per_chat_burst=burst, global_enabled=False), lambda: now[0]
+    )
+    accepted: list[float] = []
+    for gap in gaps:
+        now[0] += gap
+        retry_after = limiter.acquire(1)
+        if retry_after is None:
+            accepted.append(now[0])
+        else:
+            assert retry_after >= 1
+    for i, start in enumerate(accepted):
+        for j in range(i, len(accepted)):
+            window = accepted[j] - start
+            assert j - i + 1 <= burst + rate * window + 1e-9
