@@ -61,10 +61,6 @@ class EmulatorControl:
         """Post a user message; returns the queued update (or the message if it was filtered)."""
         user = self.state.user(user_id)
         chat = self.state.chat(user_id)
-        if user.blocked:
-            # Writing to a blocked bot unblocks it, as in the Telegram apps.
-            self.unblock(user_id)
-        user.started = True
         if reply_to is not None:
             target = chat.message(reply_to)
             if target is None or target.deleted:
@@ -72,6 +68,10 @@ class EmulatorControl:
             quoted = self.state.message_api(target)
             quoted.pop("reply_to_message", None)
             content = {**content, "reply_to_message": quoted}
+        if user.blocked:
+            # The Telegram apps only let a user write again after unblocking ("Restart").
+            self.unblock(user_id)
+        user.started = True
         stored = self.state.add_message(chat, "user", kind, content)
         update = self.state.emit("message", self.state.message_api(stored))
         return update if update is not None else {"message": self.state.message_api(stored)}

@@ -71,6 +71,12 @@ def test_user_side_refuses_impossible_actions():
         control.send_location(5, 91, 0)
     with pytest.raises(ValueError, match="no message 3"):
         control.edit_message(5, 3, "nieuw")
+    with pytest.raises(ValueError, match="no message 9"):
+        control.send_text(5, "antwoord", reply_to=9)
+    assert not control.user(5).started  # a refused action leaves no trace
+    control.send_text(5, "eerste")
+    reply = control.send_text(5, "tweede", reply_to=1)
+    assert reply["message"]["reply_to_message"]["text"] == "eerste"
     with pytest.raises(ValueError, match="first_name"):
         control.add_user(6, " ")
     with pytest.raises(ValueError, match="positive integer"):
