@@ -100,7 +100,9 @@ class InboundRouter:
             await self.commands.run(session, event, youth, now)
             return
         if youth is None:
-            await reply(session, chat_id=event.chat_id, text=render(texts.NOT_LINKED, _lang(event)), now=now)
+            await reply(
+                session, chat_id=event.chat_id, text=render(texts.NOT_LINKED, _lang(event)), now=now
+            )
             return
         if youth.unreachable_since is not None:
             youth.unreachable_since = None  # they wrote to us, so they can be reached again
@@ -108,7 +110,12 @@ class InboundRouter:
         await self._from_youth(session, youth, event, now, outcome)
 
     async def _from_youth(
-        self, session: AsyncSession, youth: Youth, event: IncomingEvent, now: datetime, outcome: Outcome
+        self,
+        session: AsyncSession,
+        youth: Youth,
+        event: IncomingEvent,
+        now: datetime,
+        outcome: Outcome,
     ) -> None:
         text = event.text if event.kind == "text" else None
         await log_inbound(
@@ -124,8 +131,10 @@ class InboundRouter:
             if _normal(text) in STOP_WORDS:
                 await self.commands.stop(session, youth, now)
                 return
-        if event.kind == "button" and event.button_data and not callback.is_conversation_callback(
-            event.button_data
+        if (
+            event.kind == "button"
+            and event.button_data
+            and not callback.is_conversation_callback(event.button_data)
         ):
             await self.commands.button(session, youth, event.button_data, now, outcome, self)
             return
@@ -142,7 +151,9 @@ class InboundRouter:
         if engine.HANDOFF_REQUESTED in step.intents:
             await self.watchers.handoff(session, youth, "asked_for_person", text, now)
         if step.finished:
-            await on_flow_finished(session, youth, progress, now, self.commands.plans, self.watchers)
+            await on_flow_finished(
+                session, youth, progress, now, self.commands.plans, self.watchers
+            )
             await self.watchers.answers_stored(session, youth, progress.conversation, now)
 
     async def _outside_conversation(
@@ -156,7 +167,11 @@ class InboundRouter:
             return
         if event.kind == "unsupported":
             await reply(
-                session, chat_id=chat, text=render(texts.ONLY_TEXT, youth.language), youth_id=youth.id, now=now
+                session,
+                chat_id=chat,
+                text=render(texts.ONLY_TEXT, youth.language),
+                youth_id=youth.id,
+                now=now,
             )
             return
         reason = "asked_for_person" if is_handoff_request(event.text or "") else "message"
@@ -164,7 +179,9 @@ class InboundRouter:
         await reply(
             session,
             chat_id=chat,
-            text=render(texts.RECEIVED_FOR_COORDINATOR, youth.language, coordinator=context["coordinator"]),
+            text=render(
+                texts.RECEIVED_FOR_COORDINATOR, youth.language, coordinator=context["coordinator"]
+            ),
             youth_id=youth.id,
             now=now,
         )

@@ -53,3 +53,16 @@ ERASURE_REQUESTED = Y_(
     "We hebben je vraag doorgegeven. {coordinator} neemt contact met je op. "
     "Daarna wissen we je gegevens."
 )
+
+ON_REQUEST_WELCOME = Y_(
+    "Hoi {first_name}! Dit is de chat van {school}. "
+    "Heb je hulp nodig bij werk, school of iets anders? Stuur hier een bericht. "
+    "Dan leest {coordinator} het."
+)
+UNKNOWN_COMMAND = Y_("Dat ken ik niet. Typ /help om te zien wat kan.")
+OLD_BUTTON = Y_("Deze knop werkt niet meer. Typ /help als je iets wilt vragen.")
+
+MENU_HELP = Y_("Wie helpt mij?")
+MENU_MY_DATA = Y_("Wat weten jullie van mij?")
+MENU_LANGUAGE = Y_("Kies je taal")
+MENU_STOP = Y_("Stoppen met de vragen")

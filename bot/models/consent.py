@@ -19,6 +19,8 @@ class Purpose(StrEnum):
 class ConsentAction(StrEnum):
     GRANTED = "granted"
     WITHDRAWN = "withdrawn"
+    # The offer was made and refused; counts like a withdrawal and is the school's evidence.
+    DECLINED = "declined"
 
 
 class GivenBy(StrEnum):

@@ -1,0 +1,161 @@
+"""Composition root: builds the whole service from settings (like PTB's examples' `main()`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import sys
+from dataclasses import dataclass
+
+from aiohttp import web
+from telegram import Bot, BotCommand
+
+from admin.app import create_admin_app
+from bot.channels.base import Channel
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.telegram.inbound import Poller, UpdateProcessor, webhook_route
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import Services
+from bot.conversations.commands import COMMAND_MENU, Commands
+from bot.conversations.plans import PlanSync
+from bot.conversations.router import InboundRouter
+from bot.conversations.runner import FlowRunner
+from bot.delivery.dispatcher import Dispatcher
+from bot.i18n import SUPPORTED_LANGUAGES, gettext
+from bot.outreach.holds import human_conversation_open
+from bot.outreach.tick import Outreach
+from bot.scheduling import ProgrammeError, load_programmes
+from bot.service.health import Health
+from bot.service.runtime import BackgroundTask, Runtime, service_routes
+from bot.service.ticker import Ticker
+from bot.storage.db import Database
+from bot.watchers import build_watchers
+from flows.loader import FlowLoadError, shipped_flows
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30.0
+
+
+@dataclass
+class Parts:
+    """The pieces of a built service, for tests and the demo to reach into."""
+
+    services: Services
+    router: InboundRouter
+    dispatcher: Dispatcher
+    outreach: Outreach
+    processor: UpdateProcessor | None
+
+
+def load_content() -> tuple[dict, dict]:
+    """Flows and programmes; a broken file stops start-up with one clear message (exit 2)."""
+    try:
+        return shipped_flows(), load_programmes()
+    except (FlowLoadError, ProgrammeError) as exc:
+        print(f"inbeeld: content error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def build_parts(
+    settings: Settings, clock: Clock, channel: Channel, bot: Bot | None, *, worker_id: str
+) -> Parts:
+    flows, programmes = load_content()
+    database = Database(settings.database_url)
+    services = Services(settings=settings, database=database, clock=clock, channel=channel)
+    zone = settings.zone
+    plans = PlanSync(programmes=programmes, flows=flows, zone=zone)
+    runner = FlowRunner(flows, zone)
+    watchers = build_watchers(services, runner)
+    commands = Commands(runner, plans, watchers)
+    router = InboundRouter(database, clock, runner, commands, watchers, channel)
+    dispatcher = Dispatcher(
+        database, channel, clock, worker_id=worker_id, hold_check=human_conversation_open
+    )
+    outreach = Outreach(database, clock, runner, plans, watchers)
+
+    async def handle_then_wake(event):  # type: ignore[no-untyped-def]
+        await router.handle(event)
+        dispatcher.notify()
+
+    processor = UpdateProcessor(bot, handle_then_wake) if bot is not None else None
+    return Parts(services, router, dispatcher, outreach, processor)
+
+
+async def announce_commands(bot: Bot) -> None:
+    """The command menu in every language the bot speaks."""
+    for language in SUPPORTED_LANGUAGES:
+        commands = [BotCommand(name, gettext(text, language)) for name, text in COMMAND_MENU]
+        await bot.set_my_commands(commands, language_code=None if language == "nl" else language)
+
+
+async def build_runtime(
+    settings: Settings, *, clock: Clock, worker: bool = False, tick_seconds: float = TICK_SECONDS
+) -> Runtime:
+    assert settings.telegram_token is not None
+    bot = make_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_url)
+    channel = TelegramChannel(bot)
+    parts = build_parts(settings, clock, channel, bot, worker_id=f"{socket.gethostname()}-{id(bot)}")
+    services = parts.services
+    ticker = None if worker else Ticker(parts.outreach.tick, clock, zone=settings.zone, interval_seconds=tick_seconds)
+    health = Health(services.database, ticker, clock, telegram_ok=lambda: channel.last_call_ok)
+    app = create_admin_app(services)
+    service_routes(app, health)
+    tasks = [BackgroundTask("dispatcher", _dispatch_until_stopped(parts.dispatcher))]
+    on_stop = [bot.shutdown]
+    if not worker:
+        assert parts.processor is not None
+        if settings.webhook_url:
+            assert settings.webhook_secret is not None
+            app.router.add_route(
+                *_route_args(webhook_route(parts.processor, settings.webhook_secret.get_secret_value()))
+            )
+            tasks.append(BackgroundTask("webhook", _register_webhook(bot, settings)))
+        else:
+            tasks.append(BackgroundTask("poller", Poller(bot, parts.processor).run))
+    runtime = Runtime(services=services, web_app=app, ticker=ticker, tasks=tasks, on_stop=on_stop)
+    await bot.initialize()
+    return runtime
+
+
+def _route_args(route: web.RouteDef) -> tuple[str, str, object]:
+    return route.method, route.path, route.handler
+
+
+def _dispatch_until_stopped(dispatcher: Dispatcher):  # type: ignore[no-untyped-def]
+    async def run(stopping: asyncio.Event) -> None:
+        await dispatcher.reconcile()
+        worker = asyncio.create_task(dispatcher.run_forever())
+        await stopping.wait()
+        await dispatcher.stop()
+        await worker
+
+    return run
+
+
+def _register_webhook(bot: Bot, settings: Settings):  # type: ignore[no-untyped-def]
+    async def run(stopping: asyncio.Event) -> None:
+        assert settings.webhook_url is not None and settings.webhook_secret is not None
+        await bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"],
+        )
+        await announce_commands(bot)
+        await stopping.wait()
+
+    return run
+
+
+async def serve(runtime: Runtime, host: str, port: int) -> None:
+    from bot.service.runtime import install_signal_handlers
+
+    await runtime.start(host, port)
+    install_signal_handlers(runtime)
+    print(f"In Beeld is running on http://{host}:{runtime.port}", flush=True)
+    try:
+        await runtime.wait()
+    finally:
+        await runtime.stop()
