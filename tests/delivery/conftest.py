@@ -1,4 +1,4 @@
-"""Helpers for the outbox tests: youths with consent, a fake monotonic clock, a recording channel."""
+"""Outbox test helpers: youths with consent, fake monotonic time, a recording channel."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.channels.base import Blocked, Delivered, Failed, OutgoingMessage, RetryLater
+from bot.channels.base import Blocked, Failed, OutgoingMessage, RetryLater
 from bot.channels.memory import MemoryChannel
 from bot.delivery import PRIORITY_CRISIS, PRIORITY_REPLY, RetryPolicy, enqueue
 from bot.delivery.store import OutboxStore
