@@ -4,6 +4,7 @@ from bot.models.base import Participation, Profile, Role, SchoolType, metadata
 from bot.models.consent import ConsentAction, ConsentEvent, GivenBy, Purpose
 from bot.models.conversation import Answer, ChatMessage, Conversation, InboundUpdate
 from bot.models.delivery import OutboxMessage, ScheduledContact
+from bot.models.events import DomainEvent
 from bot.models.org import Region, School, StaffUser
 from bot.models.signals import Escalation, Signal
 from bot.models.youth import Invitation, Youth
@@ -14,6 +15,7 @@ __all__ = [
     "ConsentAction",
     "ConsentEvent",
     "Conversation",
+    "DomainEvent",
     "Escalation",
     "GivenBy",
     "InboundUpdate",

@@ -47,7 +47,8 @@ class OutboxMessage(SQLModel, table=True):
     staff_user_id: int | None = Field(default=None, foreign_key="staffuser.id")
     priority: int = 0  # higher first; crisis replies skip the queue
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    status: str = Field(default="pending", max_length=10)  # pending|claimed|sent|failed
+    # pending|claimed|sending|sent|failed|cancelled|uncertain (see bot/delivery/dispatcher.py)
+    status: str = Field(default="pending", max_length=10)
     attempts: int = 0
     not_before: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=80)
@@ -57,4 +58,7 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     # Checked at send time: consent withdrawn or pause set after planning means no send.
     requires_consent: bool = True
+    # Sent because a schedule said so (check-in, reminder, re-offer), not because someone just
+    # spoke: a pause cancels it and an open human conversation holds it.
+    automated: bool = False
     created_at: datetime = Field(sa_type=UTCDateTime)

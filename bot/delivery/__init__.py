@@ -1,0 +1,60 @@
+"""The transactional outbox and its dispatcher.
+
+Writing: `enqueue(session, message, ...)` adds a row in the caller's transaction, so an answer,
+its new flow state and the reply commit together or not at all.
+
+Sending: `Dispatcher(database, channel, clock, worker_id=...)`, with `drain()` (everything due
+now, then return), `run_forever()` and `stop()`.
+
+Guarantees
+- Order: higher `priority` first (crisis replies skip the queue), then `not_before`, then id.
+  Per chat strictly in id order: one message per chat in flight, a later message never overtakes
+  an earlier one that is due or being retried (a message scheduled for later does not block).
+- Pacing by the dispatcher itself: sends start 1/rate apart, and `per_chat_interval` apart per
+  chat; a global 429 pauses every send for exactly `retry_after`.
+- Send-time check, in one transaction with marking the row `sending`: consent for check-ins
+  (derived from the ledger), unreachable youth, pause, open human conversation. A withdrawal
+  committed before that transaction means the message is not sent (`cancelled`, reason in
+  `last_error`). Pause policy: automated messages (check-ins, reminders, re-offers) are
+  cancelled, not kept: a question sent after a three-month rest is stale, and the planner plans
+  anew when the pause ends; replies, crisis and staff messages are sent. An open human
+  conversation (`hold_check`) holds automated messages for `hold_for`, then checks again.
+- Several workers on one database: PostgreSQL claims with `FOR UPDATE SKIP LOCKED`; SQLite with
+  one `UPDATE ... RETURNING`. A claim is a lease; a crashed worker's rows are claimable again
+  once the lease ends. Every message is sent at most once, except in the window below.
+
+The one crash window: between marking a row `sending` (committed just before the network call)
+and recording the answer. A crash there leaves rows in `sending`; we cannot know whether Telegram
+delivered them. `reconcile()` (at start, and for expired leases while running) settles them:
+crisis rows (priority >= PRIORITY_CRISIS) are sent again, since a duplicate crisis reply is
+better than none; all other rows become `uncertain` and are not resent, since a youth shown the
+same question twice is confused. A crash at any other point loses nothing and repeats nothing.
+The channel's own timeout must be shorter than the lease (default two minutes).
+"""
+
+from bot.delivery.dispatcher import Dispatcher, DispatchStats
+from bot.delivery.outbox import (
+    PRIORITY_CRISIS,
+    PRIORITY_REPLY,
+    PRIORITY_ROUTINE,
+    Status,
+    enqueue,
+)
+from bot.delivery.retry import RATE_LIMITED, RATE_LIMITED_CHAT, RetryPolicy
+from bot.delivery.store import Cancel, HoldCheck, Reconciled
+
+__all__ = [
+    "PRIORITY_CRISIS",
+    "PRIORITY_REPLY",
+    "PRIORITY_ROUTINE",
+    "RATE_LIMITED",
+    "RATE_LIMITED_CHAT",
+    "Cancel",
+    "DispatchStats",
+    "Dispatcher",
+    "HoldCheck",
+    "Reconciled",
+    "RetryPolicy",
+    "Status",
+    "enqueue",
+]

@@ -1,0 +1,344 @@
+"""The dispatcher: claims due outbox rows, paces them, sends them, records what happened.
+
+See `bot.delivery` for the guarantees and the one crash window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.channels.base import (
+    Blocked,
+    Channel,
+    Delivered,
+    Failed,
+    OutgoingMessage,
+    RetryLater,
+    SendOutcome,
+)
+from bot.clock import Clock
+from bot.storage.db import Database
+
+from .groupcommit import GroupCommit
+from .pacing import Pacer
+from .retry import RetryKind, RetryPolicy, classify
+from .store import (
+    ClaimBatch,
+    Claimed,
+    Failure,
+    HoldCheck,
+    OutboxStore,
+    Reconciled,
+    Result,
+    Retry,
+    Sent,
+)
+
+logger = logging.getLogger("inbeeld.delivery")
+
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+HELD = "held"
+TAKEN_OVER = "taken_over"  # our lease ran out and another worker claimed the row
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    held: int = 0
+    cancelled: Counter[str] = field(default_factory=Counter)
+
+
+class Dispatcher:
+    """Sends the outbox through one channel; run one per process, with a unique `worker_id`.
+
+    `rate_per_second` is this process's share of the bot's global limit: when N workers send
+    for one bot, give each 30/N. Per-chat spacing also holds across workers (the last recorded
+    send per chat is read at claim time).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        channel: Channel,
+        clock: Clock,
+        *,
+        worker_id: str,
+        rate_per_second: float = 30.0,
+        per_chat_interval: float = 1.0,
+        max_in_flight: int = 40,
+        batch_size: int = 200,
+        lease: timedelta = timedelta(seconds=120),
+        poll_interval: float = 1.0,
+        retry_policy: RetryPolicy | None = None,
+        hold_check: HoldCheck | None = None,
+        hold_for: timedelta = timedelta(minutes=15),
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        if max_in_flight < 1 or batch_size < 1:
+            raise ValueError("max_in_flight and batch_size must be at least 1")
+        self.channel = channel
+        self.clock = clock
+        self.worker_id = worker_id
+        self.per_chat_interval = per_chat_interval
+        self.max_in_flight = max_in_flight
+        self.batch_size = batch_size
+        self.lease = lease
+        self.poll_interval = poll_interval
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.hold_check = hold_check
+        self.hold_for = hold_for
+        self.stats = DispatchStats()
+        self._store = OutboxStore(database, worker_id=worker_id, lease=lease)
+        self._pacer = Pacer(rate_per_second, per_chat_interval)
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._jitter = jitter
+        self._starter: GroupCommit[int, str | None] = GroupCommit(self._begin_sending)
+        self._recorder: GroupCommit[Result, None] = GroupCommit(self._record)
+        self._ready: list[Claimed] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._changes = 0  # bumped whenever rows leave flight, which may unblock their chats
+        self._short_claim_at: tuple[int, float] | None = None
+        self._running = False
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._finished = asyncio.Event()
+
+    # -- public ---------------------------------------------------------------------------------
+
+    async def drain(self) -> DispatchStats:
+        """Send everything due now (and what becomes due while doing so), then return."""
+        await self._run(until_idle=True)
+        return self.stats
+
+    async def run_forever(self) -> None:
+        """Keep sending until `stop()`; polls every `poll_interval` when idle (or on `notify`)."""
+        await self._run(until_idle=False)
+
+    async def stop(self) -> None:
+        """Stop claiming; in-flight sends finish and are recorded; the rest is released."""
+        self._stopping = True
+        self._wake.set()
+        if self._running:
+            await self._finished.wait()
+
+    def notify(self) -> None:
+        """Something was enqueued in this process: look now instead of at the next poll."""
+        self._short_claim_at = None
+        self._wake.set()
+
+    async def reconcile(self) -> Reconciled:
+        """Settle what a previous incarnation of this worker (or a dead one) left behind."""
+        report = await self._store.reconcile(now=self.clock.now(), own_rows=True)
+        if report.resent or report.uncertain or report.released:
+            logger.warning(
+                "outbox.reconciled",
+                extra={
+                    "worker": self.worker_id,
+                    "resent": report.resent,
+                    "uncertain": report.uncertain,
+                    "released": report.released,
+                },
+            )
+        return report
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    async def _run(self, *, until_idle: bool) -> None:
+        if self._running:
+            raise RuntimeError("this dispatcher is already running")
+        self._running, self._stopping = True, False
+        self._short_claim_at = None
+        self._finished.clear()
+        try:
+            await self.reconcile()
+            next_reap = self._monotonic() + self.lease.total_seconds()
+            while not self._stopping:
+                if len(self._tasks) >= self.max_in_flight:
+                    await self._wait_for_a_send()
+                    continue
+                now = self._monotonic()
+                if now >= next_reap:
+                    await self._store.reconcile(now=self.clock.now(), own_rows=False)
+                    next_reap = now + self.lease.total_seconds()
+                if len(self._ready) <= self.batch_size // 2 and self._worth_claiming(now):
+                    await self._claim(now)
+                if not self._ready:
+                    if self._tasks:
+                        await self._wait_for_a_send()
+                    elif until_idle and not self._worth_claiming(now, idle=True):
+                        break
+                    else:
+                        await self._pause(self.poll_interval)
+                    continue
+                wait = self._pacer.global_wait(now)
+                if wait > 0:
+                    await self._pause(wait)
+                    continue
+                message = self._next_ready(now)
+                if message is None:
+                    waits = [self._pacer.chat_wait(m.chat_id, now) for m in self._ready]
+                    await self._pause(min(waits))
+                    continue
+                self._ready.remove(message)
+                previous = self._pacer.take(message.chat_id, now)
+                task = asyncio.create_task(self._deliver(message, previous))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+        finally:
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            leftover, self._ready = self._ready, []
+            try:
+                await self._store.release([m.id for m in leftover])
+            finally:
+                self._running = False
+                self._finished.set()
+
+    def _worth_claiming(self, now: float, *, idle: bool = False) -> bool:
+        """Skip a claim when the last one came back short and nothing has changed since."""
+        if self._short_claim_at is None:
+            return True
+        changes, at = self._short_claim_at
+        if changes != self._changes:
+            return True
+        return not idle and now - at >= self.poll_interval
+
+    async def _claim(self, now: float) -> None:
+        limit = self.batch_size - len(self._ready)
+        batch: ClaimBatch = await self._store.claim(
+            limit=limit, now=self.clock.now(), per_chat_interval=self.per_chat_interval
+        )
+        self._short_claim_at = (self._changes, now) if len(batch.messages) < limit else None
+        if not batch.messages:
+            return
+        wall_now = self.clock.now()
+        for chat_id, sent_at in batch.last_sent.items():
+            ready_at = now + (sent_at - wall_now).total_seconds() + self.per_chat_interval
+            self._pacer.hold_chat(chat_id, ready_at)
+        self._ready.extend(batch.messages)
+        self._ready.sort(key=lambda m: m.order)
+        logger.debug("outbox.claimed", extra={"worker": self.worker_id, "count": limit})
+
+    def _next_ready(self, now: float) -> Claimed | None:
+        for message in self._ready:
+            if self._pacer.chat_wait(message.chat_id, now) <= 0:
+                return message
+        return None
+
+    async def _wait_for_a_send(self) -> None:
+        await asyncio.wait(set(self._tasks), return_when=asyncio.FIRST_COMPLETED)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep (through the injected sleep) unless `stop()` or `notify()` comes first."""
+        if self._stopping:
+            return
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        _, pending = await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        self._wake.clear()
+
+    # -- one message ----------------------------------------------------------------------------
+
+    async def _deliver(self, message: Claimed, chat_was_ready_at: float) -> None:
+        try:
+            verdict = await self._starter.submit(message.id)
+        except Exception:
+            # Still claimed by us; when the lease runs out another claim picks it up again.
+            logger.exception("outbox.check_failed", extra={"outbox_id": message.id})
+            return
+        if verdict is not None:
+            self._pacer.untake(message.chat_id, chat_was_ready_at)
+            self._count_not_sent(verdict)
+            return
+        outgoing = OutgoingMessage.from_payload(message.chat_id, message.payload)
+        try:
+            outcome: SendOutcome = await self.channel.send(outgoing)
+        except Exception as exc:
+            # A channel should answer with an outcome; an exception is treated as transient.
+            logger.exception("outbox.channel_error", extra={"outbox_id": message.id})
+            outcome = RetryLater(0.0, f"channel error: {type(exc).__name__}")
+        result = self._interpret(message, outcome)
+        await self._record_result(result)
+
+    def _interpret(self, message: Claimed, outcome: SendOutcome) -> Result:
+        if isinstance(outcome, Delivered):
+            self.stats.sent += 1
+            return Sent(message.id, outcome.message_id)
+        if isinstance(outcome, Blocked):
+            self.stats.blocked += 1
+            return Failure(message.id, f"blocked: {outcome.reason}", message.youth_id)
+        if isinstance(outcome, Failed):
+            self.stats.failed += 1
+            return Failure(message.id, outcome.reason)
+        if isinstance(outcome, RetryLater):
+            return self._retry(message, outcome)
+        raise TypeError(f"unknown send outcome {outcome!r}")
+
+    def _retry(self, message: Claimed, outcome: RetryLater) -> Result:
+        kind = classify(outcome)
+        now = self._monotonic()
+        delay = max(0.0, outcome.after_seconds)
+        if kind is RetryKind.GLOBAL_RATE_LIMIT:
+            self._pacer.pause_all(now, delay)
+            logger.warning("outbox.rate_limited", extra={"retry_after": delay})
+        elif kind is RetryKind.CHAT_RATE_LIMIT:
+            self._pacer.hold_chat(message.chat_id, now + delay)
+        else:
+            attempts = message.attempts + 1
+            if self.retry_policy.gives_up(attempts):
+                self.stats.failed += 1
+                return Failure(message.id, f"gave up after {attempts} attempts: {outcome.reason}")
+            delay = self.retry_policy.backoff(attempts, floor=delay, jitter=self._jitter())
+        self.stats.retried += 1
+        not_before = self.clock.now() + timedelta(seconds=delay)
+        return Retry(message.id, not_before, outcome.reason)
+
+    async def _record_result(self, result: Result, tries: int = 3) -> None:
+        for attempt in range(1, tries + 1):
+            try:
+                await self._recorder.submit(result)
+                return
+            except Exception:
+                logger.exception("outbox.record_failed", extra={"outbox_id": result.id})
+                if attempt < tries:
+                    await self._sleep(0.5 * attempt)
+        # Left in `sending`: after the lease, reconcile treats it as maybe delivered.
+
+    def _count_not_sent(self, verdict: str) -> None:
+        if verdict == HELD:
+            self.stats.held += 1
+        elif verdict != TAKEN_OVER:
+            self.stats.cancelled[verdict] += 1
+
+    # -- group writes ---------------------------------------------------------------------------
+
+    async def _begin_sending(self, ids: list[int]) -> Sequence[str | None]:
+        verdicts = await self._store.begin_sending(
+            ids, now=self.clock.now(), hold_check=self.hold_check, hold_for=self.hold_for
+        )
+        answers = [verdicts.get(i, TAKEN_OVER) for i in ids]
+        if any(a is not None for a in answers):
+            self._changes += 1
+        return answers
+
+    async def _record(self, results: list[Result]) -> Sequence[None]:
+        await self._store.record(results, now=self.clock.now(), channel=self.channel.name)
+        self._changes += 1
+        return [None] * len(results)

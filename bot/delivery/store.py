@@ -1,0 +1,464 @@
+"""The dispatcher's SQL: claim, check-and-mark-sending, record results, reconcile.
+
+Every function is one short transaction that starts with a write, so on SQLite it takes the write
+lock first (a deferred transaction that reads and then writes can fail when another connection
+wrote in between). On PostgreSQL claims use `FOR UPDATE SKIP LOCKED`, so several workers never
+wait on (or take) each other's rows; on SQLite, where `FOR UPDATE` is silently dropped, the claim
+is one `UPDATE ... WHERE id IN (SELECT ...) RETURNING` and SQLite's single writer makes it atomic.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.consent.queries import ConsentSubject, active_consents
+from bot.consent.rules import local_day
+from bot.events import BOT_BLOCKED, record_event
+from bot.models.consent import Purpose
+from bot.models.delivery import OutboxMessage
+from bot.models.youth import Youth
+from bot.storage.db import Database
+from bot.storage.types import UTCDateTime
+
+from .outbox import PRIORITY_CRISIS, Status
+
+OUTBOX = OutboxMessage.__table__
+YOUTH = Youth.__table__
+
+HoldCheck = Callable[[AsyncSession, frozenset[int]], Awaitable[set[int]]]
+"""Given youth ids, return those whose automated messages must wait (an open human conversation).
+
+Called inside the send-time check transaction; must only read.
+"""
+
+
+class Cancel:
+    NO_CONSENT = "no_consent"
+    PAUSED = "paused"
+    UNREACHABLE = "unreachable"
+    NO_YOUTH = "youth_missing"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    chat_id: int
+    youth_id: int | None
+    priority: int
+    not_before: datetime
+    attempts: int
+    payload: dict[str, Any]
+
+    @property
+    def order(self) -> tuple[int, datetime, int]:
+        return (-self.priority, self.not_before, self.id)
+
+
+@dataclass(frozen=True)
+class ClaimBatch:
+    messages: list[Claimed]
+    # The last recorded send per claimed chat within the per-chat interval (another worker's too).
+    last_sent: dict[int, datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sent:
+    id: int
+    channel_message_id: int
+
+
+@dataclass(frozen=True)
+class Retry:
+    id: int
+    not_before: datetime
+    error: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: int
+    error: str
+    blocked_youth_id: int | None = None  # set when the youth blocked the bot
+
+
+Result = Sent | Retry | Failure
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    resent: int  # crisis rows left in `sending`: back to pending
+    uncertain: int  # other rows left in `sending`: maybe delivered, not resent
+    released: int  # this worker's claimed rows: back to pending
+
+
+async def _execute(
+    session: AsyncSession, statement: Any, parameters: list[dict[str, Any]] | None = None
+) -> Any:
+    """Core statements (executemany too) on the session's connection, inside its transaction."""
+    connection = await session.connection()
+    return await connection.execute(statement, parameters)
+
+
+def _clip(text: str) -> str:
+    return text[:300]
+
+
+class OutboxStore:
+    def __init__(self, database: Database, *, worker_id: str, lease: timedelta) -> None:
+        self.database = database
+        self.worker_id = worker_id
+        self.lease = lease
+
+    # -- claiming -------------------------------------------------------------------------------
+
+    def _due(self, now: datetime, limit: int) -> Any:
+        other = OUTBOX.alias("other")
+        chat_busy = exists().where(
+            other.c.chat_id == OUTBOX.c.chat_id,
+            other.c.id != OUTBOX.c.id,
+            or_(
+                # in flight elsewhere (or here): one message per chat at a time
+                other.c.status == Status.SENDING,
+                and_(other.c.status == Status.CLAIMED, other.c.claimed_until >= now),
+                # an earlier message that is due or being retried goes first
+                and_(
+                    other.c.id < OUTBOX.c.id,
+                    other.c.status.in_((Status.PENDING, Status.CLAIMED)),
+                    or_(other.c.attempts > 0, other.c.not_before <= now),
+                ),
+            ),
+        )
+        claimable = or_(
+            and_(OUTBOX.c.status == Status.PENDING, OUTBOX.c.not_before <= now),
+            # a crashed worker's claim: its lease has run out
+            and_(OUTBOX.c.status == Status.CLAIMED, OUTBOX.c.claimed_until < now),
+        )
+        return (
+            select(OUTBOX.c.id)
+            .where(claimable, ~chat_busy)
+            .order_by(OUTBOX.c.priority.desc(), OUTBOX.c.not_before, OUTBOX.c.id)
+            .limit(limit)
+        )
+
+    async def claim(self, *, limit: int, now: datetime, per_chat_interval: float) -> ClaimBatch:
+        due = self._due(now, limit)
+        if self.database.dialect == "postgresql":
+            due_ids = (
+                due.with_for_update(skip_locked=True, of=OUTBOX)
+                .cte("due")
+                .prefix_with("MATERIALIZED")
+            )
+            chosen = OUTBOX.c.id.in_(select(due_ids.c.id))
+        else:
+            chosen = OUTBOX.c.id.in_(due.scalar_subquery())
+        statement = (
+            update(OUTBOX)
+            .where(chosen)
+            .values(
+                status=Status.CLAIMED,
+                claimed_by=self.worker_id,
+                claimed_until=now + self.lease,
+            )
+            .returning(
+                OUTBOX.c.id,
+                OUTBOX.c.chat_id,
+                OUTBOX.c.youth_id,
+                OUTBOX.c.priority,
+                OUTBOX.c.not_before,
+                OUTBOX.c.attempts,
+                OUTBOX.c.payload,
+            )
+        )
+        async with self.database.transaction() as session:
+            rows = (await _execute(session, statement)).all()
+            messages = sorted((Claimed(*row) for row in rows), key=lambda m: m.order)
+            last_sent = await self._last_sent(session, messages, now, per_chat_interval)
+        return ClaimBatch(messages, last_sent)
+
+    async def _last_sent(
+        self,
+        session: AsyncSession,
+        messages: Sequence[Claimed],
+        now: datetime,
+        per_chat_interval: float,
+    ) -> dict[int, datetime]:
+        if not messages or per_chat_interval <= 0:
+            return {}
+        since = now - timedelta(seconds=per_chat_interval)
+        statement = (
+            select(OUTBOX.c.chat_id, func.max(OUTBOX.c.sent_at))
+            .where(
+                OUTBOX.c.chat_id.in_({m.chat_id for m in messages}),
+                OUTBOX.c.status == Status.SENT,
+                OUTBOX.c.sent_at > since,
+            )
+            .group_by(OUTBOX.c.chat_id)
+        )
+        return {chat: sent_at for chat, sent_at in (await _execute(session, statement)).all()}
+
+    # -- the send-time check --------------------------------------------------------------------
+
+    async def begin_sending(
+        self,
+        ids: Sequence[int],
+        *,
+        now: datetime,
+        hold_check: HoldCheck | None,
+        hold_for: timedelta,
+    ) -> dict[int, str | None]:
+        """Check consent, pause, reachability and holds, then mark the sendable rows `sending`.
+
+        Returns, per id this worker still owns, None (send it now) or why it is not sent.
+        Rows not in the answer were taken over by another worker (our lease ran out).
+        """
+        async with self.database.transaction() as session:
+            owned = (
+                await _execute(
+                    session,
+                    update(OUTBOX)
+                    .where(
+                        OUTBOX.c.id.in_(ids),
+                        OUTBOX.c.status == Status.CLAIMED,
+                        OUTBOX.c.claimed_by == self.worker_id,
+                    )
+                    .values(claimed_until=now + self.lease)
+                    .returning(OUTBOX.c.id),
+                )
+            ).scalars()
+            owned_ids = list(owned)
+            if not owned_ids:
+                return {}
+            facts = (
+                await _execute(
+                    session,
+                    select(
+                        OUTBOX.c.id,
+                        OUTBOX.c.youth_id,
+                        OUTBOX.c.requires_consent,
+                        OUTBOX.c.automated,
+                        YOUTH.c.id.label("found"),
+                        YOUTH.c.date_of_birth,
+                        YOUTH.c.representative_required,
+                        YOUTH.c.paused_until,
+                        YOUTH.c.unreachable_since,
+                    )
+                    .select_from(OUTBOX.outerjoin(YOUTH, YOUTH.c.id == OUTBOX.c.youth_id))
+                    .where(OUTBOX.c.id.in_(owned_ids)),
+                )
+            ).all()
+            subjects = {
+                f.youth_id: ConsentSubject(f.youth_id, f.date_of_birth, f.representative_required)
+                for f in facts
+                if f.requires_consent and f.found is not None
+            }
+            consent = await active_consents(session, list(subjects.values()), Purpose.CHECKINS)
+            automated_youths = frozenset(
+                f.youth_id for f in facts if f.automated and f.found is not None
+            )
+            held: set[int] = set()
+            if hold_check is not None and automated_youths:
+                held = set(await hold_check(session, automated_youths))
+
+            today = local_day(now)
+            verdicts: dict[int, str | None] = {}
+            to_hold: list[int] = []
+            for f in facts:
+                verdict: str | None = None
+                if f.youth_id is not None and f.found is None:
+                    verdict = Cancel.NO_YOUTH
+                elif f.youth_id is not None and f.unreachable_since is not None:
+                    verdict = Cancel.UNREACHABLE
+                elif f.requires_consent and not consent.get(f.youth_id, False):
+                    verdict = Cancel.NO_CONSENT
+                elif f.automated and f.paused_until is not None and today <= f.paused_until:
+                    verdict = Cancel.PAUSED
+                elif f.automated and f.youth_id in held:
+                    verdict = "held"
+                    to_hold.append(f.id)
+                verdicts[f.id] = verdict
+
+            sending = [i for i, v in verdicts.items() if v is None]
+            if sending:
+                await _execute(
+                    session,
+                    update(OUTBOX).where(OUTBOX.c.id.in_(sending)).values(status=Status.SENDING),
+                )
+            if to_hold:
+                await _execute(
+                    session,
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id.in_(to_hold))
+                    .values(
+                        status=Status.PENDING,
+                        not_before=now + hold_for,
+                        claimed_by=None,
+                        claimed_until=None,
+                    ),
+                )
+            by_reason: dict[str, list[int]] = defaultdict(list)
+            for i, v in verdicts.items():
+                if v is not None and v != "held":
+                    by_reason[v].append(i)
+            for reason, cancelled in by_reason.items():
+                await _execute(
+                    session,
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id.in_(cancelled))
+                    .values(
+                        status=Status.CANCELLED,
+                        last_error=reason,
+                        claimed_by=None,
+                        claimed_until=None,
+                    ),
+                )
+        return verdicts
+
+    # -- results --------------------------------------------------------------------------------
+
+    async def record(self, results: Sequence[Result], *, now: datetime, channel: str) -> None:
+        """Record many send results in one transaction."""
+        mine = and_(
+            OUTBOX.c.id == bindparam("oid"),
+            OUTBOX.c.status == Status.SENDING,
+            OUTBOX.c.claimed_by == self.worker_id,
+        )
+        released = {"claimed_by": None, "claimed_until": None, "attempts": OUTBOX.c.attempts + 1}
+        sent = [{"oid": r.id, "mid": r.channel_message_id} for r in results if isinstance(r, Sent)]
+        retry = [
+            {"oid": r.id, "nb": r.not_before, "err": _clip(r.error)}
+            for r in results
+            if isinstance(r, Retry)
+        ]
+        failed = [{"oid": r.id, "err": _clip(r.error)} for r in results if isinstance(r, Failure)]
+        blocked = [r for r in results if isinstance(r, Failure) and r.blocked_youth_id]
+        async with self.database.transaction() as session:
+            if sent:
+                await _execute(
+                    session,
+                    update(OUTBOX)
+                    .where(mine)
+                    .values(
+                        status=Status.SENT,
+                        sent_at=now,
+                        channel_message_id=bindparam("mid"),
+                        last_error=None,
+                        **released,
+                    ),
+                    sent,
+                )
+            if retry:
+                await _execute(
+                    session,
+                    update(OUTBOX)
+                    .where(mine)
+                    .values(
+                        status=Status.PENDING,
+                        not_before=bindparam("nb", type_=UTCDateTime),
+                        last_error=bindparam("err"),
+                        **released,
+                    ),
+                    retry,
+                )
+            if failed:
+                await _execute(
+                    session,
+                    update(OUTBOX)
+                    .where(mine)
+                    .values(status=Status.FAILED, last_error=bindparam("err"), **released),
+                    failed,
+                )
+            for failure in blocked:
+                newly = await _execute(
+                    session,
+                    update(YOUTH)
+                    .where(
+                        YOUTH.c.id == failure.blocked_youth_id,
+                        YOUTH.c.unreachable_since.is_(None),
+                    )
+                    .values(unreachable_since=now, updated_at=now),
+                )
+                if newly.rowcount:  # one event per blocking, not per message
+                    record_event(
+                        session,
+                        BOT_BLOCKED,
+                        youth_id=failure.blocked_youth_id,
+                        occurred_at=now,
+                        data={"outbox_id": failure.id, "channel": channel},
+                    )
+
+    # -- stopping and crashes -------------------------------------------------------------------
+
+    async def release(self, ids: Sequence[int]) -> int:
+        """Give back claimed rows this worker will not send (a clean stop)."""
+        if not ids:
+            return 0
+        async with self.database.transaction() as session:
+            result = await _execute(
+                session,
+                update(OUTBOX)
+                .where(
+                    OUTBOX.c.id.in_(ids),
+                    OUTBOX.c.status == Status.CLAIMED,
+                    OUTBOX.c.claimed_by == self.worker_id,
+                )
+                .values(status=Status.PENDING, claimed_by=None, claimed_until=None),
+            )
+            return result.rowcount
+
+    async def reconcile(
+        self, *, now: datetime, own_rows: bool, resend_priority: int = PRIORITY_CRISIS
+    ) -> Reconciled:
+        """Settle rows a crashed worker left behind (see the policy in `bot.delivery`).
+
+        `own_rows`: also take this worker id's rows whatever their lease (call it only at start,
+        before this worker claims anything: they belong to a previous, dead incarnation).
+        """
+        abandoned = OUTBOX.c.claimed_until < now
+        if own_rows:
+            abandoned = or_(abandoned, OUTBOX.c.claimed_by == self.worker_id)
+        left_sending = and_(OUTBOX.c.status == Status.SENDING, abandoned)
+        async with self.database.transaction() as session:
+            resent = await _execute(
+                session,
+                update(OUTBOX)
+                .where(left_sending, OUTBOX.c.priority >= resend_priority)
+                .values(
+                    status=Status.PENDING,
+                    not_before=now,
+                    claimed_by=None,
+                    claimed_until=None,
+                    attempts=OUTBOX.c.attempts + 1,
+                    last_error="resent: a worker stopped while sending it",
+                ),
+            )
+            uncertain = await _execute(
+                session,
+                update(OUTBOX)
+                .where(left_sending)
+                .values(
+                    status=Status.UNCERTAIN,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error="a worker stopped while sending it; maybe delivered",
+                ),
+            )
+            released = 0
+            if own_rows:
+                mine = await _execute(
+                    session,
+                    update(OUTBOX)
+                    .where(
+                        OUTBOX.c.status == Status.CLAIMED,
+                        OUTBOX.c.claimed_by == self.worker_id,
+                    )
+                    .values(status=Status.PENDING, claimed_by=None, claimed_until=None),
+                )
+                released = mine.rowcount
+        return Reconciled(resent.rowcount, uncertain.rowcount, released)
