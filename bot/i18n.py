@@ -387,18 +387,14 @@ def bidi_safe(text: str, lang: str) -> str:
 
 
 def _first_strong_is_rtl(text: str) -> bool:
-    depth = 0
+    # UAX #9 skips isolated text when it picks the paragraph direction, but not every Telegram
+    # client does; so look inside isolates too and add the RLM whenever in doubt.
     for ch in text:
-        if ch == FSI:
-            depth += 1
-        elif ch == PDI:
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            kind = unicodedata.bidirectional(ch)
-            if kind in _STRONG_RTL:
-                return True
-            if kind == "L":
-                return False
+        kind = unicodedata.bidirectional(ch)
+        if kind in _STRONG_RTL:
+            return True
+        if kind == "L":
+            return False
     return False
 
 

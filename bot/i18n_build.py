@@ -96,8 +96,9 @@ def extract(output: Path, root: Path = ROOT) -> Path:
     """Write the message template for the code under ``root`` to ``output``."""
     output.parent.mkdir(parents=True, exist_ok=True)
     _pybabel(
-        "extract", "-F", str(root / "pyproject.toml"), "-o", str(output), *_LAYOUT, *_EXTRACT, "."
-    )
+        "extract", "-F", str(root / "pyproject.toml"), "-o", str(output), *_LAYOUT, *_EXTRACT, ".",
+        root=root,
+    )  # fmt: skip
     return output
 
 
