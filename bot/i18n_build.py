@@ -32,7 +32,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import BaseError, CommandLineInterface
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from bot.i18n import DOMAIN, SOURCE_LANGUAGE, placeholders
 
@@ -152,7 +152,45 @@ def update(root: Path = ROOT) -> list[Path]:
             "update", "-i", str(template), "-d", str(root / LOCALES), "-D", DOMAIN,
             *_LAYOUT, *_UPDATE, root=root,
         )  # fmt: skip
+    for po in catalogs:
+        _fill_gaps(po)
     return catalogs
+
+
+def _fill_gaps(po: Path) -> int:
+    """Fill empty or fuzzy entries that need no translator: texts without letters ("👍") are
+    copied, and texts found in the language's compendium (``locales/<lang>/compendium.po``,
+    translations made before their texts reached the code) are taken from it."""
+    lang = _language_of(po)
+    catalog = read_catalog(po, lang)
+    compendium_path = po.parent.parent / "compendium.po"
+    memory: dict[tuple[str | None, str], Message] = {}
+    if compendium_path.exists():
+        memory = {
+            _key(m): m for m in _messages(read_catalog(compendium_path, lang)) if all(_forms(m))
+        }
+    filled = 0
+    for message in _messages(catalog):
+        if all(_forms(message)) and not message.fuzzy:
+            continue
+        known = memory.get(_key(message))
+        if known is not None and not known.fuzzy:
+            message.string = known.string
+        elif not any(_LETTER.search(source) for source in _sources(message)):
+            sources = _sources(message)
+            plural = isinstance(message.id, (list, tuple))
+            count = catalog.num_plurals if plural else 1
+            message.string = (
+                tuple(sources[min(i, 1)] for i in range(count)) if plural else sources[0]
+            )
+        else:
+            continue
+        message.flags.discard("fuzzy")
+        filled += 1
+    if filled:
+        with po.open("wb") as handle:
+            write_po(handle, catalog, width=None, ignore_obsolete=True)
+    return filled
 
 
 def init(lang: str, root: Path = ROOT) -> Path:

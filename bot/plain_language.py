@@ -2,7 +2,8 @@
 
 Youths read these texts on a phone, often in their second language. The rules are the house
 style: everyday words instead of the jargon of schools and municipalities, short sentences,
-"je" instead of "u", and at most one question per message.
+and "je" instead of "u". (One question per message is checked on the flows' question nodes,
+where a question is a structure; a text may quote example questions.)
 
 Which texts are youth-facing: the flows' texts (``flows.catalogue.text_catalogue``) and every
 Python string marked ``Y_("...")`` (see :mod:`bot.i18n`); ``youth_texts_in_python`` finds the
@@ -70,7 +71,7 @@ _WORD = re.compile(r"[^\W_]+(?:[-'’.:][^\W_]+)*")
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    rule: str  # "jargon", "sentence-length", "average-length", "formal", "questions"
+    rule: str  # "jargon", "sentence-length", "average-length", "formal"
     detail: str
 
     def __str__(self) -> str:
@@ -99,8 +100,6 @@ def lint(text: str) -> list[Finding]:
             findings.append(Finding("jargon", f"{acronym!r}: say {instead!r}"))
     if match := _FORMAL.search(prose):
         findings.append(Finding("formal", f"{match.group()!r}: write 'je' or 'jij'"))
-    if prose.count("?") > 1:
-        findings.append(Finding("questions", "ask one question per message"))
     counts = [word_count(sentence) for sentence in sentences(text)]
     for sentence, count in zip(sentences(text), counts, strict=True):
         if count > MAX_SENTENCE_WORDS:

@@ -186,3 +186,22 @@ def test_command_line(project: Path, capsys, monkeypatch) -> None:
     assert i18n_build.main(["compile", str(project / "locales")]) == 0
     assert (project / "locales" / "en" / "LC_MESSAGES" / "messages.mo").is_file()
     assert "compiled 1 catalog(s)" in capsys.readouterr().out
+
+
+def test_update_fills_letterless_texts_and_compendium_translations(project: Path) -> None:
+    source = project / "bot" / "texts.py"
+    source.write_text(
+        source.read_text() + 'SMILE = Y_("🙂")\nLATER = Y_("Tot later")\nNEW = Y_("Nieuw")\n',
+        encoding="utf-8",
+    )
+    write_catalog(
+        project / "elsewhere",
+        "en",
+        [("Tot later", "See you later", set()), ("Nieuw", "New?", {"fuzzy"})],
+    ).rename(project / "locales" / "en" / "compendium.po")
+    i18n_build.update(project)
+    po = read_catalog(project / "locales" / "en" / "LC_MESSAGES" / "messages.po")
+    assert po.get("🙂").string == "🙂"
+    assert po.get("Tot later").string == "See you later"
+    assert po.get("Nieuw").string == ""  # a fuzzy compendium entry is not trusted
+    assert outdated_catalogs(project) == []
