@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint format bench translations install clean
+.PHONY: demo test lint format bench translations translations-update install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) translations
 
+# Compile locales/*/LC_MESSAGES/messages.po to .mo (not committed; the Docker build runs the same).
 translations: $(STAMP)
-	@if ls locales/*/LC_MESSAGES/*.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d locales -D messages; fi
+	$(BIN)/python -m bot.i18n_build compile
+
+# Re-extract locales/messages.pot from the code (mapping: [tool.babel] in pyproject.toml) and
+# merge it into every catalog; then translate the new entries and run `make test`.
+translations-update: $(STAMP)
+	$(BIN)/python -m bot.i18n_build update
 
 demo: install
 	$(BIN)/inbeeld demo
