@@ -9,13 +9,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import Button, IncomingEvent
+from bot.consent.queries import has_active_consent
 from bot.conversations import texts
 from bot.conversations.consent import record_withdrawal
 from bot.conversations.context import flow_context
 from bot.conversations.outbound import reply
 from bot.conversations.plans import PlanSync
 from bot.conversations.runner import FlowRunner
-from bot.consent.queries import has_active_consent
 from bot.i18n import SUPPORTED_LANGUAGES, language_choices, normalize_language, render
 from bot.invites import hash_token, is_expired, is_valid_token_format
 from bot.models import Invitation, Profile, StaffUser, Youth

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.consent.rules import local_day, needs_representative
 from bot.conversations import texts
 from bot.conversations.outbound import reply
-from bot.consent.rules import local_day, needs_representative
 from bot.i18n import gettext, render
 from bot.models import ConsentEvent, Youth
 from bot.models.consent import ConsentAction, GivenBy, Purpose

@@ -47,14 +47,14 @@ async def enqueue(
 ) -> OutboxMessage:
     """Add `message` to the outbox in the caller's transaction and return the (flushed) row.
 
+    A message with neither youth nor staff is a reply to a chat we do not know yet (a wrong
+    invitation link, say); it carries no personal data.
     `requires_consent`: re-check the youth's check-in consent at send time (False for the
     consent question itself, crisis replies and staff messages). `automated`: sent because a
     schedule said so; a pause cancels it and an open human conversation holds it.
     """
     if now.tzinfo is None or (not_before is not None and not_before.tzinfo is None):
         raise ValueError("outbox times must be timezone-aware; use the injected clock")
-    if youth_id is None and staff_user_id is None:
-        raise ValueError("an outbox message needs a youth_id or a staff_user_id to address")
     if requires_consent and youth_id is None:
         raise ValueError("requires_consent=True needs a youth_id to check the consent of")
     if message.document is not None:

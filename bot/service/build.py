@@ -8,10 +8,10 @@ import socket
 import sys
 from dataclasses import dataclass
 
+from admin.app import create_admin_app
 from aiohttp import web
 from telegram import Bot, BotCommand
 
-from admin.app import create_admin_app
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import Poller, UpdateProcessor, webhook_route
@@ -97,9 +97,15 @@ async def build_runtime(
     assert settings.telegram_token is not None
     bot = make_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_url)
     channel = TelegramChannel(bot)
-    parts = build_parts(settings, clock, channel, bot, worker_id=f"{socket.gethostname()}-{id(bot)}")
+    parts = build_parts(
+        settings, clock, channel, bot, worker_id=f"{socket.gethostname()}-{id(bot)}"
+    )
     services = parts.services
-    ticker = None if worker else Ticker(parts.outreach.tick, clock, zone=settings.zone, interval_seconds=tick_seconds)
+    ticker = (
+        None
+        if worker
+        else Ticker(parts.outreach.tick, clock, zone=settings.zone, interval_seconds=tick_seconds)
+    )
     health = Health(services.database, ticker, clock, telegram_ok=lambda: channel.last_call_ok)
     app = create_admin_app(services)
     service_routes(app, health)
@@ -110,7 +116,9 @@ async def build_runtime(
         if settings.webhook_url:
             assert settings.webhook_secret is not None
             app.router.add_route(
-                *_route_args(webhook_route(parts.processor, settings.webhook_secret.get_secret_value()))
+                *_route_args(
+                    webhook_route(parts.processor, settings.webhook_secret.get_secret_value())
+                )
             )
             tasks.append(BackgroundTask("webhook", _register_webhook(bot, settings)))
         else:
