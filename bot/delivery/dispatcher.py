@@ -232,7 +232,9 @@ class Dispatcher:
             self._pacer.hold_chat(chat_id, ready_at)
         self._ready.extend(batch.messages)
         self._ready.sort(key=lambda m: m.order)
-        logger.debug("outbox.claimed", extra={"worker": self.worker_id, "count": limit})
+        logger.debug(
+            "outbox.claimed", extra={"worker": self.worker_id, "count": len(batch.messages)}
+        )
 
     def _next_ready(self, now: float) -> Claimed | None:
         for message in self._ready:
@@ -257,6 +259,13 @@ class Dispatcher:
     # -- one message ----------------------------------------------------------------------------
 
     async def _deliver(self, message: Claimed, chat_was_ready_at: float) -> None:
+        try:
+            await self._deliver_one(message, chat_was_ready_at)
+        except Exception:
+            # Never let one message stop the loop; its row is settled by the lease/reconcile.
+            logger.exception("outbox.deliver_failed", extra={"outbox_id": message.id})
+
+    async def _deliver_one(self, message: Claimed, chat_was_ready_at: float) -> None:
         try:
             verdict = await self._starter.submit(message.id)
         except Exception:

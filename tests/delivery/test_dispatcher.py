@@ -445,3 +445,35 @@ async def test_stop_lets_in_flight_sends_finish_and_leaves_the_rest_pending(data
     statuses = sorted(r.status for r in (await rows(database)).values())
     assert statuses == ["pending"] * 4 + ["sent"]
     assert len(channel.sent) == 1
+
+
+async def test_run_forever_sends_new_work_and_settles_a_dead_workers_rows(database, clock):
+    a, b = await make_youths(database, clock, 2)
+    orphan = await put(database, clock, a, "half sent")
+    dead = OutboxStore(database, worker_id="dead", lease=timedelta(seconds=1))
+    batch = await dead.claim(limit=1, now=clock.now(), per_chat_interval=1.0)
+    await dead.begin_sending(
+        [m.id for m in batch.messages], now=clock.now(), hold_check=None, hold_for=timedelta(0)
+    )
+    channel = MemoryChannel()
+    worker = dispatcher(
+        database, channel, clock, None, poll_interval=0.02, lease=timedelta(seconds=0.2)
+    )
+    running = asyncio.create_task(worker.run_forever())
+    try:
+        later = await put(database, clock, b, "nieuw")
+        worker.notify()
+        clock.advance(timedelta(seconds=2))  # the dead worker's lease runs out
+        for _ in range(200):
+            stored = await rows(database)
+            if stored[later].status == "sent" and stored[orphan].status == "uncertain":
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await asyncio.wait_for(worker.stop(), 5)
+        await asyncio.wait_for(running, 5)
+    stored = await rows(database)
+    assert stored[later].status == "sent"
+    assert stored[orphan].status == "uncertain"
+    assert channel.texts_to(b.telegram_chat_id) == ["nieuw"]
+    assert channel.texts_to(a.telegram_chat_id) == []
