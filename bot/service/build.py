@@ -44,6 +44,7 @@ class Parts:
     """The pieces of a built service, for tests and the demo to reach into."""
 
     services: Services
+    plans: PlanSync
     router: InboundRouter
     dispatcher: Dispatcher
     outreach: Outreach
@@ -81,7 +82,7 @@ def build_parts(
         dispatcher.notify()
 
     processor = UpdateProcessor(bot, handle_then_wake) if bot is not None else None
-    return Parts(services, router, dispatcher, outreach, processor)
+    return Parts(services, plans, router, dispatcher, outreach, processor)
 
 
 async def announce_commands(bot: Bot) -> None:
@@ -123,7 +124,9 @@ async def build_runtime(
             tasks.append(BackgroundTask("webhook", _register_webhook(bot, settings)))
         else:
             tasks.append(BackgroundTask("poller", Poller(bot, parts.processor).run))
-    runtime = Runtime(services=services, web_app=app, ticker=ticker, tasks=tasks, on_stop=on_stop)
+    runtime = Runtime(
+        services=services, web_app=app, ticker=ticker, tasks=tasks, on_stop=on_stop, parts=parts
+    )
     await bot.initialize()
     return runtime
 
