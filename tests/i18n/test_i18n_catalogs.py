@@ -57,6 +57,21 @@ def test_catalog_is_valid_and_complete(po: Path) -> None:
     assert not problems, "\n".join(map(str, problems))
 
 
+COMPENDIUMS = sorted((ROOT / "locales").glob("*/compendium.po"))
+
+
+@pytest.mark.parametrize("po", COMPENDIUMS, ids=lambda p: p.parent.name)
+def test_compendium_translations_are_valid(po: Path) -> None:
+    _msgfmt_or_fail()
+    catalog = read_catalog(po, po.parent.name)
+    problems = [
+        *msgfmt_problems(po),
+        *placeholder_problems(catalog, str(po)),
+        *untranslated_problems(catalog, str(po)),
+    ]
+    assert not problems, "\n".join(map(str, problems))
+
+
 # --- the checkers catch broken catalogs ------------------------------------------------------
 
 
@@ -205,3 +220,11 @@ def test_update_fills_letterless_texts_and_compendium_translations(project: Path
     assert po.get("Tot later").string == "See you later"
     assert po.get("Nieuw").string == ""  # a fuzzy compendium entry is not trusted
     assert outdated_catalogs(project) == []
+
+
+def test_same_as_source_is_allowed_per_language(tmp_path: Path) -> None:
+    same = [("School", "School", set())]
+    en = read_catalog(write_catalog(tmp_path, "en", same), "en")
+    pl = read_catalog(write_catalog(tmp_path, "pl", same), "pl")
+    assert untranslated_problems(en, "en") == []
+    assert [p.what for p in untranslated_problems(pl, "pl")] == ["translation is the Dutch text"]
