@@ -435,35 +435,40 @@ def day_pattern(lang: str) -> str:
     return pattern if "EEEE" in pattern and "MMMM" in pattern else "EEEE d MMMM"
 
 
-def _as_local_date(day: date | datetime, zone: tzinfo) -> date:
+def _zone(zone: tzinfo | str) -> tzinfo:
+    """Settings keep the zone as a name ("Europe/Amsterdam"); accept either."""
+    return ZoneInfo(zone) if isinstance(zone, str) else zone
+
+
+def _as_local_date(day: date | datetime, zone: tzinfo | str) -> date:
     if isinstance(day, datetime):
         return _to_local(day, zone).date()
     return day
 
 
-def _to_local(moment: datetime, zone: tzinfo) -> datetime:
+def _to_local(moment: datetime, zone: tzinfo | str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("give an aware datetime (UTC); naive times are ambiguous")
-    return moment.astimezone(zone)
+    return moment.astimezone(_zone(zone))
 
 
-def format_day(day: date | datetime, lang: str, zone: tzinfo = DEFAULT_ZONE) -> str:
-    """ "dinsdag 3 maart" in the reader's language; an aware datetime is first moved to ``zone``."""
+def format_day(day: date | datetime, lang: str, zone: tzinfo | str = DEFAULT_ZONE) -> str:
+    """Weekday, day, month: nl "dinsdag 3 maart"; an aware datetime is moved to ``zone`` first."""
     return format_date(_as_local_date(day, zone), day_pattern(lang), locale=_locale(lang))
 
 
-def format_day_with_year(day: date | datetime, lang: str, zone: tzinfo = DEFAULT_ZONE) -> str:
-    """ "dinsdag 3 maart 2026": the locale's full date format."""
+def format_day_with_year(day: date | datetime, lang: str, zone: tzinfo | str = DEFAULT_ZONE) -> str:
+    """The locale's full date format: nl "dinsdag 3 maart 2026"."""
     return format_date(_as_local_date(day, zone), "full", locale=_locale(lang))
 
 
-def format_time_local(moment: datetime, lang: str, zone: tzinfo = DEFAULT_ZONE) -> str:
+def format_time_local(moment: datetime, lang: str, zone: tzinfo | str = DEFAULT_ZONE) -> str:
     """Clock time in ``zone`` in the locale's short style: nl "14:30", en "2:30 PM"."""
     local = _to_local(moment, zone)
-    return format_time(local, "short", tzinfo=zone, locale=_locale(lang))
+    return format_time(local, "short", tzinfo=local.tzinfo, locale=_locale(lang))
 
 
-def format_datetime_local(moment: datetime, lang: str, zone: tzinfo = DEFAULT_ZONE) -> str:
+def format_datetime_local(moment: datetime, lang: str, zone: tzinfo | str = DEFAULT_ZONE) -> str:
     """Day and time in ``zone``: nl "dinsdag 3 maart, 14:30" (CLDR's glue between the two)."""
     glue = get_datetime_format("long", locale=_locale(lang))
     return glue.replace("{1}", format_day(moment, lang, zone)).replace(
