@@ -362,10 +362,15 @@ def untranslated_problems(
     return problems
 
 
+def compendium_paths(locales_dir: Path) -> list[Path]:
+    return sorted(locales_dir.glob("*/compendium.po"))
+
+
 def catalog_problems(po: Path) -> list[Problem]:
-    """Every check on one translated catalog (all but the source language)."""
+    """Every check on one translated catalog or compendium (all but the source language)."""
+    lang = po.parent.name if po.name == "compendium.po" else _language_of(po)
     try:
-        catalog = read_catalog(po, _language_of(po))
+        catalog = read_catalog(po, lang)
     except Exception as exc:
         return [Problem(str(po), f"cannot be read: {exc}")]
     return [
@@ -377,7 +382,7 @@ def catalog_problems(po: Path) -> list[Problem]:
 
 def check(root: Path = ROOT) -> list[Problem]:
     problems = [*stale_template(root), *outdated_catalogs(root)]
-    for po in catalog_paths(root / LOCALES):
+    for po in catalog_paths(root / LOCALES) + compendium_paths(root / LOCALES):
         problems += catalog_problems(po)
     return problems
 
