@@ -6,12 +6,17 @@ what anyone sees when a translation is missing. Adding a language means adding
 
 Marking texts for extraction (``python -m bot.i18n_build update``):
 
-- ``gettext("...", lang)`` / ``ngettext("...", "...", n, lang)`` translate at once.
+- ``gettext("...", lang)`` / ``ngettext("...", "...", n, lang)`` translate at once;
+  ``render("... {name}", lang, name=...)`` translates and fills placeholders safely.
 - ``N_("...")`` marks a text defined at import time (a constant) without translating it;
   translate it later with ``gettext(CONSTANT, lang)`` or ``render(CONSTANT, lang, ...)``.
 - ``Y_("...")`` is ``N_`` for **youth-facing** texts: the plain-language test
-  (``tests/i18n/test_plain_language.py``) checks every ``Y_`` text, besides the flows' texts.
+  (``tests/i18n/test_i18n_plain_language.py``) checks every ``Y_`` text, besides the flows' texts.
 - A comment ``# Translators: ...`` right above a marked text reaches the translator.
+
+Right to left: ``render`` protects Arabic by itself; a text built elsewhere (a flow's own
+placeholder filling, a fixed reply) should pass ``bidi_safe(text, lang)`` before it is sent.
+``bidi_safe`` is idempotent, so applying it once more at the channel edge is harmless.
 
 This module is domain code: it imports neither ``telegram`` nor ``aiohttp``.
 """
