@@ -23,7 +23,7 @@ from bot.conversations.plans import PlanSync
 from bot.conversations.router import InboundRouter
 from bot.conversations.runner import FlowRunner
 from bot.delivery.dispatcher import Dispatcher
-from bot.i18n import SUPPORTED_LANGUAGES, gettext
+from bot.i18n import SUPPORTED_LANGUAGES, CatalogError, get_translator, gettext
 from bot.outreach.holds import human_conversation_open
 from bot.outreach.tick import Outreach
 from bot.scheduling import ProgrammeError, load_programmes
@@ -52,10 +52,11 @@ class Parts:
 
 
 def load_content() -> tuple[dict, dict]:
-    """Flows and programmes; a broken file stops start-up with one clear message (exit 2)."""
+    """Flows, programmes, catalogs; a broken file stops start-up with one clear message (exit 2)."""
     try:
+        get_translator().verify()
         return shipped_flows(), load_programmes()
-    except (FlowLoadError, ProgrammeError) as exc:
+    except (FlowLoadError, ProgrammeError, CatalogError) as exc:
         print(f"inbeeld: content error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
