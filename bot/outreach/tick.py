@@ -9,7 +9,7 @@ One tick:
    reason; contacts waiting for the send window stay planned);
 3. acts per kind, re-checking the youth at act time, and records the outcome on the row.
 
-Decisions (see also README "Check-ins"):
+Decisions:
 - Not linked yet (no Telegram chat): youth-facing contacts are skipped with "nog niet
   gekoppeld", not kept: the invitation card is how they join, and a pile of stale questions
   must not wait for the day they do. A re-offer that cannot go through the bot becomes a task

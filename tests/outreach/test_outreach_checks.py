@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.models import ConsentEvent, Escalation, ScheduledContact, Youth
 from bot.outreach.holds import human_conversation_open
-from bot.outreach.tick import NO_CONSENT, NOT_LINKED, UNREACHABLE
+from bot.outreach.tick import ANSWERED, NO_CONSENT, NOT_LINKED, PARTLY_ANSWERED, UNREACHABLE
 from bot.scheduling import load_programmes, parse_programme
 from tests.conversations.conftest import ZONE
 from tests.outreach.conftest import Env, at_local, local, make_env
@@ -272,3 +272,20 @@ async def test_dst_week_contact_goes_out_at_ten_local(env: Env):
     assert ours[0].at.hour == 9  # UTC
     assert [local(m.at).strftime("%Y-%m-%d %H:%M %Z") for m in before] == ["2026-10-23 10:00 CEST"]
     assert other
+
+
+async def test_a_half_answered_checkin_gets_no_reminder_and_is_closed_at_silence(env: Env):
+    youth_id = await env.onboard(CHAT)
+    first = await _to_first_checkin(env, youth_id)
+    await env.step()
+    env.clock.advance(timedelta(minutes=5))
+    await env.send(CHAT, "text", text="goed")  # the mood question; then nothing more
+    await env.drain()
+    await env.walk(youth_id, first.due_at + timedelta(days=20))
+    rows = {r.key: r for r in await env.contacts(youth_id)}
+    assert rows["reminder:checkin:m3:1"].reason == ANSWERED
+    assert rows["silence:checkin:m3"].reason == PARTLY_ANSWERED
+    assert not any("gezien" in m.text for m in env.delivered)
+    assert await env.active_conversation(youth_id) is None, "closed so its answers count"
+    assert ("answers", "checkin") in env.watchers.calls
+    assert ("event", "silent_after_nudges") not in env.watchers.calls
