@@ -194,3 +194,18 @@ def test_schedule_is_a_registered_command():
     parser = build_parser()
     assert parser.parse_args(["schedule", "--due"]).due is True
     assert parser.parse_args(["schedule", "PRO-TLB:1001"]).youth == "PRO-TLB:1001"
+
+
+async def test_the_schedule_command_reads_the_configured_database(env: Env, monkeypatch, capsys):
+    import argparse
+
+    from bot.cli import schedule_commands
+
+    await env.onboard(CHAT)
+    monkeypatch.setenv("INBEELD_DATABASE_URL", env.database.url)
+    args = argparse.Namespace(youth="PRO-TLB:1001", due=False)
+    assert await schedule_commands._schedule(args) == 0
+    assert "programma standaard" in capsys.readouterr().out
+    assert await schedule_commands._schedule(argparse.Namespace(youth=None, due=False)) == 2
+    assert "give a youth, or --due" in capsys.readouterr().err
+    assert await schedule_commands._schedule(argparse.Namespace(youth=None, due=True)) == 0
