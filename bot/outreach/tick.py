@@ -16,7 +16,8 @@ Decisions:
   for the coordinator, since the law's re-offer is a person's duty in the end.
 - Paused: the contacts stay planned (and the due query leaves paused youths out, so a pause
   costs nothing per tick). When the pause ends, catch-up sends the latest one still worth
-  sending and skips the rest.
+  sending and skips the rest; a silence check whose waiting time a pause cut into is skipped
+  (no answer during a rest is not dropping out).
 - A person is talking with the youth (`bot.outreach.holds`): youth-facing contacts stay planned
   and are retried next tick; once too late, catch-up skips them. A silence check is skipped:
   someone is in touch, so the youth is not out of view.
@@ -89,6 +90,7 @@ PARTLY_ANSWERED = "overgeslagen: deels beantwoord, gesprek gesloten"
 CLOSED = "overgeslagen: gesprek al gesloten"
 NO_CONVERSATION = "overgeslagen: geen gesprek gevonden"
 IN_HUMAN_CONVERSATION = "overgeslagen: in gesprek met een begeleider"
+PAUSED_MEANWHILE = "overgeslagen: pauze na het contact"
 
 # Staff notes for the coordinator (Dutch, no answers, no message texts).
 REOFFER_IN_PERSON = "Het heraanbod kon niet via de bot ({why}). Doe het heraanbod persoonlijk."
@@ -323,6 +325,12 @@ class Outreach:
             return _Result(SKIPPED, NO_CONVERSATION)
         if youth.id in await human_conversation_open(session, [youth.id]):  # type: ignore[list-item]
             return _Result(SKIPPED, IN_HUMAN_CONVERSATION)
+        paused = youth.paused_until
+        if paused is not None and parent.handled_at and paused >= self._today(parent.handled_at):
+            # A pause began after we asked: not answering then is no sign of dropping out.
+            if conversation.status == "active":
+                await self.runner.expire(session, conversation, now)
+            return _Result(SKIPPED, PAUSED_MEANWHILE)
         if await _last_answer_at(session, conversation) is not None:
             if conversation.status != "active":
                 return _Result(SKIPPED, ANSWERED)

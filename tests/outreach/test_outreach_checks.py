@@ -10,7 +10,14 @@ from sqlmodel import select
 
 from bot.models import ConsentEvent, Escalation, ScheduledContact, Youth
 from bot.outreach.holds import human_conversation_open
-from bot.outreach.tick import ANSWERED, NO_CONSENT, NOT_LINKED, PARTLY_ANSWERED, UNREACHABLE
+from bot.outreach.tick import (
+    ANSWERED,
+    NO_CONSENT,
+    NOT_LINKED,
+    PARTLY_ANSWERED,
+    PAUSED_MEANWHILE,
+    UNREACHABLE,
+)
 from bot.scheduling import load_programmes, parse_programme
 from tests.conversations.conftest import ZONE
 from tests.outreach.conftest import Env, at_local, local, make_env
@@ -289,3 +296,18 @@ async def test_a_half_answered_checkin_gets_no_reminder_and_is_closed_at_silence
     assert await env.active_conversation(youth_id) is None, "closed so its answers count"
     assert ("answers", "checkin") in env.watchers.calls
     assert ("event", "silent_after_nudges") not in env.watchers.calls
+
+
+async def test_silence_during_a_pause_is_not_a_signal(env: Env):
+    youth_id = await env.onboard(CHAT)
+    first = await _to_first_checkin(env, youth_id)
+    await env.step()
+    pause_end = local(first.due_at).date() + timedelta(days=30)
+    await update_youth(env, youth_id, paused_until=pause_end)
+    env.clock.set(at_local(pause_end + timedelta(days=1), time(11)))
+    await env.step()
+    rows = {r.key: r for r in await env.contacts(youth_id)}
+    assert rows["silence:checkin:m3"].reason == PAUSED_MEANWHILE
+    assert rows["reminder:checkin:m3:2"].reason.startswith("overgeslagen: te laat")
+    assert ("event", "silent_after_nudges") not in env.watchers.calls
+    assert not any("gezien" in m.text for m in env.delivered)
