@@ -67,9 +67,6 @@ from flows.state import FlowState
 
 log = logging.getLogger("inbeeld.outreach")
 
-# Programme files name the re-offer flow by its Dutch name; the flow file's id is `reoffer`.
-FLOW_ALIASES: dict[str, str] = {"heraanbod": "reoffer"}
-
 STARTING_KINDS = frozenset({ContactKind.CHECKIN, ContactKind.REOFFER, ContactKind.INVITATION})
 # A re-offer goes to someone who has not (or no longer) consented: the law asks us to offer again.
 NEEDS_CONSENT = frozenset({ContactKind.CHECKIN, ContactKind.INVITATION, ContactKind.REMINDER})
@@ -353,10 +350,7 @@ class Outreach:
         return now.astimezone(self.runner.zone).date()
 
     def _flow_id(self, wanted: str | None) -> str | None:
-        for candidate in (wanted, FLOW_ALIASES.get(wanted or "")):
-            if candidate and candidate in self.runner.flows:
-                return candidate
-        return None
+        return wanted if wanted and wanted in self.runner.flows else None
 
     async def _parent_conversation(
         self, session: AsyncSession, youth: Youth, row: ScheduledContact
