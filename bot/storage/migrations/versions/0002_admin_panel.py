@@ -13,7 +13,6 @@ from alembic import op
 
 import bot.storage.types
 
-
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
