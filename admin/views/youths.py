@@ -8,6 +8,7 @@ from math import ceil
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -78,7 +79,7 @@ class ListQuery:
         }
         values.update(changes)
         kept = {key: str(value) for key, value in values.items() if value not in ("", None)}
-        return str(web.URL("/youths").with_query(kept))
+        return str(URL("/youths").with_query(kept))
 
 
 def _positive_int(value: str | None) -> int | None:
