@@ -8,10 +8,10 @@ from math import ceil
 from typing import Any
 
 from aiohttp import web
-from yarl import URL
 from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from yarl import URL
 
 from admin.i18n import _
 from admin.scope import can_see_answers, get_visible_youth, youth_is_visible
