@@ -7,6 +7,7 @@ Telegram webhook, health checks) are not affected.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,6 +29,8 @@ from admin.web import (
 from bot.models import Role
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+log = logging.getLogger(__name__)
 
 LOGIN_PATH = "/login"
 SECOND_FACTOR_PATH = "/login/totp"
@@ -114,6 +117,7 @@ def _refuse_anonymous(route: Route) -> None:
 async def _check_csrf(request: web.Request) -> None:
     reason = csrf.cross_origin_refusal(request, services(request).settings.public_url)
     if reason is not None:
+        log.warning("csrf.cross_site_refused", extra={"path": request.path, "reason": reason})
         raise web.HTTPForbidden(text=_("Dit verzoek kwam niet van deze website."))
     active = auth(request)
     expected = (
@@ -126,6 +130,7 @@ async def _check_csrf(request: web.Request) -> None:
         value = (await request.post()).get(csrf.FORM_FIELD)
         submitted = value if isinstance(value, str) else None
     if not csrf.token_matches(expected, submitted):
+        log.warning("csrf.token_refused", extra={"path": request.path})
         raise web.HTTPForbidden(
             text=_("Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.")
         )

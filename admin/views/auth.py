@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from aiohttp import web
 from sqlmodel import select
@@ -31,6 +32,8 @@ from admin.web import (
 )
 from bot.audit import AuditAction, record_event
 from bot.models import StaffSession, StaffUser
+
+log = logging.getLogger(__name__)
 
 SETUP_TOTP_PATH = "/login/totp/setup"
 VERIFY_TOTP_PATH = "/login/totp"
@@ -82,6 +85,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
                     client_address=address,
                     pending_totp_secret=pending,
                 )
+    # Never log the e-mail address typed: people sometimes type their password there.
+    log.info("login.password", extra={"outcome": outcome})
     if outcome == "throttled":
         return render(request, "login.html", {"error": _(THROTTLED), "email": email}, status=429)
     if outcome == "wrong" or raw_session is None:
@@ -213,6 +218,10 @@ async def _finish_second_factor(
                     actor_id=user_id,
                     client_address=address,
                 )
+    log.info(
+        "login.second_factor",
+        extra={"outcome": outcome, "staff_user_id": user_id, "enrolling": enrolling},
+    )
     if outcome == "ok" and raw_session is not None:
         response = redirect("/")
         set_session_cookie(response, request, raw_session)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import text
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,7 +30,6 @@ _VERIFY_BATCH = 1000
 
 class AuditAction(StrEnum):
     VIEW_YOUTH = "view_youth"
-    VIEW_YOUTH_LIST = "view_youth_list"
     LOGIN = "login"
     LOGOUT = "logout"
     PASSWORD_SET = "password_set"  # noqa: S105 - an event name
@@ -74,9 +73,7 @@ async def _last_hash(session: AsyncSession) -> str:
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         # Serialise appenders so they do not race for the same predecessor; the unique
         # prev_hash column would refuse the loser anyway, but a wait beats a failed request.
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY}
-        )
+        await session.exec(select(func.pg_advisory_xact_lock(_POSTGRES_LOCK_KEY)))
     last = (
         await session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1))
     ).first()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, text, update
+from sqlmodel import select
 
 from bot.audit import AuditAction, record_event, verify_chain
 from bot.models import AuditEvent
@@ -86,11 +87,11 @@ async def test_deleting_a_row_is_detected(database, clock):
 async def test_two_rows_cannot_claim_the_same_predecessor(database, clock):
     await write_events(database, clock, 1)
     async with database.session() as session:
-        first = (await session.exec(text("SELECT hash FROM auditevent"))).one()  # type: ignore[call-overload]
+        first = (await session.exec(select(AuditEvent.hash))).one()
     with pytest.raises(Exception):  # noqa: B017 - IntegrityError's class differs per driver
         async with database.transaction() as session:
             session.add(
-                AuditEvent(occurred_at=clock.now(), action="x", prev_hash="0" * 64, hash=first[0])
+                AuditEvent(occurred_at=clock.now(), action="x", prev_hash="0" * 64, hash=first)
             )
 
 
