@@ -39,7 +39,6 @@ SECOND_FACTOR_PATH = "/login/totp"
 class Access(StrEnum):
     PUBLIC = "public"  # anyone (login, password setup)
     SECOND_FACTOR = "second_factor"  # password accepted, TOTP still to do
-    SIGNED_IN = "signed_in"  # fully signed in, any role (e.g. logout)
     ROLES = "roles"  # fully signed in with one of the route's roles
 
 
@@ -104,7 +103,7 @@ def _check_access(route: Route, request: web.Request) -> None:
         if route.method == "GET":
             raise web.HTTPSeeOther(SECOND_FACTOR_PATH)
         raise web.HTTPUnauthorized(text=_("Log eerst in."))
-    if route.access == Access.ROLES and active.user.role not in route.roles:
+    if active.user.role not in route.roles:
         raise web.HTTPForbidden(text=_("Je hebt geen toegang tot deze pagina."))
 
 

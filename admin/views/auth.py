@@ -13,6 +13,7 @@ from admin.accounts import complete_password_setup, find_setup_link
 from admin.i18n import _
 from admin.security import totp
 from admin.security.passwords import verify_password
+from admin.security.sealing import seal, unseal
 from admin.security.sessions import EndReason, Stage, end_session, start_session
 from admin.security.throttle import (
     Factor,
@@ -124,8 +125,9 @@ async def totp_submit(request: web.Request) -> web.StreamResponse:
     assert active is not None
     if not active.user.totp_secret:
         raise redirect(SETUP_TOTP_PATH)
+    secret = unseal(services(request).settings, active.user.totp_secret)
     return await _finish_second_factor(
-        request, active.user.totp_secret, enrolling=False, template="totp_verify.html"
+        request, secret, enrolling=False, template="totp_verify.html"
     )
 
 
@@ -197,7 +199,7 @@ async def _finish_second_factor(
                 user = await session.get(StaffUser, user_id)
                 assert user is not None
                 if enrolling:
-                    user.totp_secret = secret
+                    user.totp_secret = seal(svc.settings, secret)
                     session.add(user)
                     await record_event(
                         session,

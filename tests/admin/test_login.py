@@ -6,13 +6,15 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from cryptography.fernet import Fernet
 from sqlmodel import select
 
 from admin.accounts import issue_password_setup
+from admin.security.sealing import SealError, unseal
 from admin.security.sessions import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from bot.models import Role, StaffSession, StaffUser
 from tests.admin import factories
-from tests.admin.conftest import BROWSER, SESSION_COOKIE, csrf_from
+from tests.admin.conftest import BROWSER, SESSION_COOKIE, csrf_from, demo_settings
 
 pytestmark = pytest.mark.db
 
@@ -229,3 +231,35 @@ async def test_logout_ends_the_session_on_the_server(client, database, clock):
             await session.exec(select(StaffSession).where(StaffSession.staff_user_id == user.id))
         ).all()
     assert all(row.ended_at is not None for row in rows)
+
+
+async def test_totp_secret_is_encrypted_at_rest_when_a_data_key_is_set(
+    make_client, database, clock
+):
+    key = Fernet.generate_key().decode()
+    client = await make_client(demo_settings(data_key=key))
+    user = await factories.staff(database, clock, Role.ADMIN, totp_secret=None)
+    response = await post_form(
+        client, "/login", {"email": user.email, "password": factories.PASSWORD}
+    )
+    assert response.headers["Location"] == "/login/totp"
+    html = await (await client.get("/login/totp/setup")).text()
+    secret = html.split('id="totp-secret">')[1].split("<")[0].replace(" ", "")
+    response = await post_form(
+        client, "/login/totp/setup", {"code": pyotp.TOTP(secret).at(clock.now())}
+    )
+    assert response.status == 303
+    async with database.session() as session:
+        stored = (await session.get(StaffUser, user.id)).totp_secret
+    assert stored.startswith("fernet:") and secret not in stored
+
+    clock.advance(timedelta(seconds=60))
+    fresh = await make_client(demo_settings(data_key=key))
+    response = await post_form(
+        fresh, "/login", {"email": user.email, "password": factories.PASSWORD}
+    )
+    response = await post_form(fresh, "/login/totp", {"code": pyotp.TOTP(secret).at(clock.now())})
+    assert response.status == 303 and response.headers["Location"] == "/"
+
+    with pytest.raises(SealError, match="INBEELD_DATA_KEY"):
+        unseal(demo_settings(), stored)

@@ -18,7 +18,7 @@ from tests.admin.conftest import BROWSER, SESSION_COOKIE, csrf_from, demo_settin
 
 pytestmark = pytest.mark.db
 
-PROTECTED = [r for r in ROUTES if r.access in (Access.ROLES, Access.SIGNED_IN)]
+PROTECTED = [r for r in ROUTES if r.access == Access.ROLES]
 RESTRICTED = [
     (route, role)
     for route in ROUTES
