@@ -113,6 +113,13 @@ async def user_reset(request: web.Request) -> web.Response:
     svc = services(request)
     actor = current_user(request)
     target = await _target(request)
+    if target.id == actor.id:
+        # It would end this very session and clear the password: ask another admin instead.
+        return await _page(
+            request,
+            {"error": _("Vraag een andere beheerder om jouw wachtwoord te resetten.")},
+            status=400,
+        )
     try:
         async with svc.database.transaction() as session:
             user = await session.get(StaffUser, target.id)

@@ -190,7 +190,9 @@ class TimelineItem:
 async def youth_page(request: web.Request) -> web.Response:
     svc = services(request)
     user = current_user(request)
-    youth_id = int(request.match_info["youth_id"])
+    youth_id = _positive_int(request.match_info["youth_id"])
+    if youth_id is None:
+        raise not_found()
     async with svc.database.transaction() as session:
         youth = await get_visible_youth(session, user, youth_id)
         if youth is None:

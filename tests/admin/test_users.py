@@ -105,10 +105,15 @@ async def test_disabling_kills_the_users_sessions(client, make_client, database,
     assert sessions and all(s.ended_reason == "disabled" for s in sessions)
 
 
-async def test_admin_cannot_disable_themselves(client, database, clock, world):
+@pytest.mark.parametrize("action", ["disable", "reset"])
+async def test_admin_cannot_lock_themselves_out(action, client, database, clock, world):
     await sign_in(client, database, clock, world.admin)
-    response = await admin_post(client, f"/users/{world.admin.id}/disable", {})
+    response = await admin_post(client, f"/users/{world.admin.id}/{action}", {})
     assert response.status == 400
+    async with database.session() as session:
+        admin = await session.get(StaffUser, world.admin.id)
+    assert admin.disabled_at is None and admin.password_hash is not None
+    assert (await client.get("/users")).status == 200
 
 
 async def test_reset_forgets_password_and_totp_and_gives_a_link(

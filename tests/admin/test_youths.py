@@ -46,6 +46,7 @@ async def test_another_regions_youth_is_not_found(role, client, database, clock,
     await sign_in(client, database, clock, user)
     assert (await client.get(f"/youths/{world.youth_b.id}")).status == 404
     assert (await client.get("/youths/999999")).status == 404
+    assert (await client.get("/youths/99999999999999999999")).status == 404
     assert (await client.get(f"/youths/{world.youth_a.id}")).status == 200
     listing = await (await client.get("/youths")).text()
     assert "Aalders" in listing and "Bakker" not in listing
