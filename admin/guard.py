@@ -22,6 +22,7 @@ from admin.web import (
     FRESH_PRE_LOGIN_VALUE,
     auth,
     pre_login_cookie_name,
+    render,
     services,
     session_cookie_name,
     set_cookie,
@@ -68,8 +69,11 @@ def guarded(route: Route) -> Handler:
                 await _check_csrf(request)
             response = await route.handler(request)
         except web.HTTPException as exc:
-            _remember_pre_login_value(request, exc)
-            raise
+            if exc.status in ERROR_PAGES:
+                response = _error_page(request, exc)
+            else:
+                _remember_pre_login_value(request, exc)
+                raise
         _remember_pre_login_value(request, response)
         return response
 
@@ -133,6 +137,24 @@ async def _check_csrf(request: web.Request) -> None:
         raise web.HTTPForbidden(
             text=_("Dit formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.")
         )
+
+
+ERROR_PAGES = {
+    401: "Log eerst in.",
+    403: "Je hebt geen toegang tot deze pagina.",
+    404: "Deze pagina bestaat niet, of je mag hem niet zien.",
+}
+
+
+def _error_page(request: web.Request, exc: web.HTTPException) -> web.Response:
+    """Refusals in the panel's own layout; the reason shown is the one the check gave."""
+    message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else None
+    return render(
+        request,
+        "error.html",
+        {"page_title": _("Dat lukt niet"), "message": message or _(ERROR_PAGES[exc.status])},
+        status=exc.status,
+    )
 
 
 def _remember_pre_login_value(request: web.Request, response: web.StreamResponse) -> None:

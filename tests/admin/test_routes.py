@@ -138,6 +138,7 @@ async def test_wrong_role_is_forbidden(route, role, client, database, clock, wor
         allow_redirects=False,
     )
     assert response.status in (403, 404)
+    assert 'id="error-message"' in await response.text(), "refusals use the panel layout"
 
 
 @pytest.mark.parametrize("route", UNSAFE, ids=lambda r: r.path)
