@@ -139,11 +139,15 @@ async def _check_csrf(request: web.Request) -> None:
         )
 
 
-ERROR_PAGES = {
-    401: "Log eerst in.",
-    403: "Je hebt geen toegang tot deze pagina.",
-    404: "Deze pagina bestaat niet, of je mag hem niet zien.",
-}
+ERROR_PAGES = frozenset({401, 403, 404})
+
+
+def _default_reason(status: int) -> str:
+    if status == 401:
+        return _("Log eerst in.")
+    if status == 403:
+        return _("Je hebt geen toegang tot deze pagina.")
+    return _("Deze pagina bestaat niet, of je mag hem niet zien.")
 
 
 def _error_page(request: web.Request, exc: web.HTTPException) -> web.Response:
@@ -152,7 +156,7 @@ def _error_page(request: web.Request, exc: web.HTTPException) -> web.Response:
     return render(
         request,
         "error.html",
-        {"page_title": _("Dat lukt niet"), "message": message or _(ERROR_PAGES[exc.status])},
+        {"page_title": _("Dat lukt niet"), "message": message or _default_reason(exc.status)},
         status=exc.status,
     )
 

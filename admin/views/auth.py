@@ -38,7 +38,10 @@ log = logging.getLogger(__name__)
 
 SETUP_TOTP_PATH = "/login/totp/setup"
 VERIFY_TOTP_PATH = "/login/totp"
-THROTTLED = "Te veel mislukte pogingen. Probeer het over 15 minuten opnieuw."
+
+
+def _throttled() -> str:
+    return _("Te veel mislukte pogingen. Probeer het over 15 minuten opnieuw.")
 
 
 async def login_form(request: web.Request) -> web.Response:
@@ -89,7 +92,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     # Never log the e-mail address typed: people sometimes type their password there.
     log.info("login.password", extra={"outcome": outcome})
     if outcome == "throttled":
-        return render(request, "login.html", {"error": _(THROTTLED), "email": email}, status=429)
+        return render(request, "login.html", {"error": _throttled(), "email": email}, status=429)
     if outcome == "wrong" or raw_session is None:
         return render(
             request,
@@ -230,7 +233,7 @@ async def _finish_second_factor(
         raise response
     context = _setup_context(secret) if enrolling else {"page_title": _("Inlogcode")}
     if outcome == "throttled":
-        context["error"] = _(THROTTLED)
+        context["error"] = _throttled()
         return render(request, template, context, status=429)
     context["error"] = _("Deze code klopt niet. Kijk in je app en probeer het opnieuw.")
     return render(request, template, context, status=401)

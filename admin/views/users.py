@@ -18,11 +18,13 @@ from admin.i18n import _
 from admin.web import client_address, current_user, not_found, redirect, render, services
 from bot.models import Region, Role, School, StaffUser
 
-ROLE_LABELS = {
-    Role.ADMIN: "Beheerder",
-    Role.COORDINATOR: "Coördinator",
-    Role.SCHOOL: "School",
-}
+
+def role_labels() -> dict[str, str]:
+    return {
+        Role.ADMIN.value: _("Beheerder"),
+        Role.COORDINATOR.value: _("Coördinator"),
+        Role.SCHOOL.value: _("School"),
+    }
 
 
 async def _page(
@@ -38,7 +40,7 @@ async def _page(
         "users": users,
         "schools": schools,
         "regions": regions,
-        "roles": {role.value: _(label) for role, label in ROLE_LABELS.items()},
+        "roles": role_labels(),
         "public_url": svc.settings.public_url or "",
         "form": {},
     }
