@@ -236,7 +236,9 @@ async def _timeline(session: AsyncSession, youth_id: int, with_answers: bool) ->
                 at=message.created_at,
                 kind="message_in" if incoming else "message_out",
                 title=_("Bericht van jongere") if incoming else _("Bericht aan jongere"),
-                text=message.text,
+                # A check-in answer is also a chat message: whoever may not read the answers
+                # sees that contact happened, not what was said.
+                text=message.text if with_answers else None,
             )
         )
     if with_answers:
