@@ -45,7 +45,12 @@ async def seed(session: AsyncSession, now: datetime) -> None:
     for code, kind in SCHOOLS.items():
         await add_school(session, code, code.title(), kind, "Midden-Brabant", now)
     await add_user(
-        session, REGION_COORDINATOR, "Aandacht", "coordinator", region_name="Midden-Brabant", now=now
+        session,
+        REGION_COORDINATOR,
+        "Aandacht",
+        "coordinator",
+        region_name="Midden-Brabant",
+        now=now,
     )
     await add_user(
         session, TILBURG_COORDINATOR, "Trajectcoach", "coordinator", "PRO-TILBURG", now=now
