@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,7 +22,5 @@ async def open_database() -> AsyncIterator[tuple[Settings, Database]]:
 
 def fail(message: str, status: int = 2) -> int:
     """Print a one-line problem for the person at the terminal and return the exit status."""
-    import sys
-
     print(f"inbeeld: {message}", file=sys.stderr)
     return status
