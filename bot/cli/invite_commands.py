@@ -45,10 +45,11 @@ async def _invites(args: argparse.Namespace) -> int:
             ).first()
             if school_id is None:
                 return fail(f"no school with code {args.school!r}")
+        now = clock.now()
         issued = await issue_invitations(
-            session, now=clock.now(), bot_username=settings.bot_username, school_id=school_id
+            session, now=now, bot_username=settings.bot_username, school_id=school_id
         )
-        cards = await invitation_cards(session, issued)
+        cards = await invitation_cards(session, issued, now)
         content = render_cards_pdf(cards) if args.format == "pdf" else render_cards_csv(cards)
         # Written before the commit: if writing fails, the old links keep working.
         await asyncio.to_thread(output.write_bytes, content)

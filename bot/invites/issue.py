@@ -22,10 +22,11 @@ _CHUNK = 500
 
 
 class IssuedInvitation(NamedTuple):
+    """Unpacks as (youth, token, link); the token exists nowhere else."""
+
     youth: Youth
     token: str
     link: str
-    expires_at: datetime
 
 
 async def issue_invitations(
@@ -63,7 +64,7 @@ async def issue_invitations(
     rows = []
     for youth in youths:
         token = new_invite_token()
-        issued.append(IssuedInvitation(youth, token, deep_link(bot_username, token), expires_at))
+        issued.append(IssuedInvitation(youth, token, deep_link(bot_username, token)))
         rows.append(
             {
                 "token_hash": hash_token(token),
@@ -81,9 +82,10 @@ async def issue_invitations(
 
 
 async def invitation_cards(
-    session: AsyncSession, issued: Sequence[IssuedInvitation]
+    session: AsyncSession, issued: Sequence[IssuedInvitation], issued_at: datetime
 ) -> list[InviteCard]:
     """The printable cards, sorted by school and name so a teacher can hand them out."""
+    expires_on = expiry_day(invite_expires_at(issued_at))
     names = dict(
         (await session.exec(select(School.id, School.name))).all()  # type: ignore[arg-type]
     )
@@ -95,7 +97,7 @@ async def invitation_cards(
                 last_name=item.youth.last_name or "",
                 school_name=names.get(item.youth.school_id, ""),
                 link=item.link,
-                expires_on=expiry_day(item.expires_at),
+                expires_on=expires_on,
             ),
         )
         for item in issued

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from importer_helpers import SMALL, StartLink, make_plans, seed_database
@@ -41,7 +41,7 @@ async def test_one_token_per_youth_only_the_hash_stored_valid_90_days(database, 
         issued = await issue_invitations(
             session, now=clock.now(), bot_username=BOT, school_id=school_id
         )
-        cards = await invitation_cards(session, issued)
+        cards = await invitation_cards(session, issued, clock.now())
     assert len(issued) == 11  # PRO-DONGEN's rows in the sample
     assert {item.youth.school_id for item in issued} == {school_id}
     assert len({item.token for item in issued}) == 11
@@ -52,7 +52,8 @@ async def test_one_token_per_youth_only_the_hash_stored_valid_90_days(database, 
     assert {r.expires_at - r.created_at for r in rows} == {timedelta(days=90)}
     assert all(item.link == f"https://t.me/{BOT}?start={item.token}" for item in issued)
     assert [c.school_name for c in cards] == ["Pro-Dongen"] * 11
-    assert {c.link for c in cards} == {i.link for i in issued}
+    assert {c.link for c in cards} == {link for _youth, _token, link in issued}
+    assert {c.expires_on for c in cards} == {date(2026, 11, 30)}  # 1 September + 90 days
 
 
 async def test_a_new_invitation_revokes_the_old_one(database, clock):
