@@ -53,3 +53,5 @@ def print_report(result: ImportResult) -> None:
         print(line)
     for line in result.change_lines():
         print(line)
+    for line in result.participation_notes():
+        print(line)

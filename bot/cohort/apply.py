@@ -111,6 +111,8 @@ class ImportResult:
     contacts_added: int = 0
     contacts_updated: int = 0
     contacts_cancelled: int = 0
+    # Lines whose `deelname` was not applied: the youth answered in the bot themselves.
+    participation_kept: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -142,6 +144,16 @@ class ImportResult:
             for change in self.report.rows
             if change.kind is ChangeKind.UPDATED
         ]
+
+    def participation_notes(self) -> list[str]:
+        template = (
+            "Line {line}: participation from the file not applied: the student chose in the "
+            "chat themselves."
+            if self.lang == "en"
+            else "Regel {line}: deelname uit het bestand niet overgenomen: de jongere heeft "
+            "zelf in de chat gekozen."
+        )
+        return [template.format(line=line) for line in self.participation_kept]
 
     def summary(self) -> str:
         if not self.written:
@@ -185,8 +197,9 @@ async def import_cohort(
     """Check `data` against the database and, unless `dry_run` or any error, apply it.
 
     Youths are keyed by (school, student number): a re-import updates, never duplicates.
-    An empty `begeleider` keeps the youth's current coordinator, else the school's default;
-    `deelname = onbekend` never overwrites a known `ja`/`nee`.
+    An empty `begeleider` keeps the youth's current coordinator, else the school's default.
+    `deelname` is not applied when it is `onbekend` for a known youth, or when the youth (or
+    their representative) answered the consent question in the bot: their own word wins.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -199,17 +212,24 @@ async def import_cohort(
     school_ids = {schools[row.school_code].id for row in parsed.rows}
     codes = {school.id: school.code for school in schools.values()}
     existing = await _load_youths(session, school_ids)
+    decided = await _decided_themselves(session, school_ids)
     resolved = [
-        _resolve(row, schools[row.school_code], existing, coordinators, staff_emails)
+        _resolve(row, schools[row.school_code], existing, decided, coordinators, staff_emails)
         for row in parsed.rows
     ]
+    kept = tuple(
+        row.line
+        for row, final in zip(parsed.rows, resolved, strict=True)
+        if row.participation is not Participation.ONBEKEND
+        and row.participation is not final.participation
+    )
     records = {
         (codes[stored.school_id], stored.student_number): _record(stored, staff_emails)
         for stored in existing.values()
     }
     report = diff_cohort(replace(parsed, rows=tuple(resolved)), records)
     if dry_run:
-        return ImportResult(report, dry_run=True, lang=lang)
+        return ImportResult(report, dry_run=True, lang=lang, participation_kept=kept)
 
     writer = _Writer(session, now, schools, coordinators, existing)
     await writer.write_youths(report.rows)
@@ -224,6 +244,7 @@ async def import_cohort(
         contacts_added=planner.added,
         contacts_updated=planner.updated,
         contacts_cancelled=planner.cancelled,
+        participation_kept=kept,
     )
 
 
@@ -257,10 +278,26 @@ async def _load_youths(
     return {(row[1], row[2]): _Stored(*row) for row in rows.all()}
 
 
+async def _decided_themselves(session: AsyncSession, school_ids: Iterable[int]) -> set[int]:
+    """Youths of these schools with their own (or their representative's) consent answer."""
+    rows = await session.exec(
+        select(ConsentEvent.youth_id)
+        .join(Youth, col(Youth.id) == col(ConsentEvent.youth_id))
+        .where(
+            col(Youth.school_id).in_(sorted(school_ids)),
+            col(ConsentEvent.purpose) == Purpose.CHECKINS,
+            col(ConsentEvent.given_by).in_([GivenBy.YOUTH, GivenBy.REPRESENTATIVE]),
+        )
+        .distinct()
+    )
+    return set(rows.all())
+
+
 def _resolve(
     row: CohortRow,
     school: _School,
     existing: Mapping[tuple[int, str], _Stored],
+    decided: set[int],
     coordinators: Mapping[str, int],
     staff_emails: Mapping[int, str],
 ) -> CohortRow:
@@ -273,8 +310,11 @@ def _resolve(
     else:
         coordinator_id = school.default_coordinator_id
     participation = row.participation
-    if participation is Participation.ONBEKEND and stored is not None:
-        participation = Participation(stored.participation)  # "unknown" is not a new answer
+    if stored is not None and (
+        participation is Participation.ONBEKEND  # "unknown" is not a new answer
+        or stored.id in decided  # the youth's own answer in the bot beats a school's list
+    ):
+        participation = Participation(stored.participation)
     return replace(
         row,
         coordinator_email=staff_emails.get(coordinator_id) if coordinator_id else None,

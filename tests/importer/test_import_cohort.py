@@ -340,3 +340,40 @@ async def test_replanning_follows_the_consent_ledger(database, clock):
         for youth in (await session.exec(select(Youth))).all():
             await plans.sync(session, youth, clock.now())
     assert await _contacts(database) == bulk
+
+
+async def test_the_youths_own_answer_in_the_bot_beats_the_file(database, clock):
+    await seed_database(database, clock.now())
+    await _import(database, SMALL.read_bytes(), clock.now())
+    async with database.transaction() as session:
+        lucas = (
+            await session.exec(select(Youth).where(Youth.student_number == "12673900017"))
+        ).one()
+        session.add(
+            ConsentEvent(
+                youth_id=lucas.id,
+                purpose="checkins",
+                action="granted",
+                given_by="youth",
+                text_version="onboarding@1/nl",
+                text_sha256="0" * 64,
+                channel="telegram",
+                recorded_at=clock.now(),
+            )
+        )
+    events = await count(database, ConsentEvent)
+    edited = _edit("12673900017", deelname="nee", roepnaam="Luuk")
+    line = 1 + next(i for i, row in enumerate(ROWS, 1) if row.startswith("12673900017"))
+
+    result = await _import(database, edited, clock.now())
+
+    [change] = [c for c in result.report.rows if c.kind == "updated"]
+    assert change.changed_fields == ("first_name",)
+    assert result.participation_kept == (line,)
+    assert (
+        f"Regel {line}: deelname uit het bestand niet overgenomen"
+        in (result.participation_notes()[0])
+    )
+    lucas = await _youth(database, "12673900017")
+    assert (lucas.first_name, lucas.participation) == ("Luuk", "ja")
+    assert await count(database, ConsentEvent) == events
