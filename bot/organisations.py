@@ -74,11 +74,11 @@ async def add_user(
 ) -> StaffUser:
     """Create a staff account without a password (a setup link is issued separately).
 
-    - `school`: needs `school_code`; gets that school and its region.
+    - `school`: needs `school_code`; sees that school only.
     - `coordinator`: needs a region, named or taken from `school_code`; when a school is named
       and has no default coordinator yet, this coordinator becomes its default, so cohort rows
       with an empty `begeleider` have someone.
-    - `admin`: belongs to no school.
+    - `admin`: belongs to no school or region.
     """
     address = email.strip().lower()
     if not is_plausible_email(address):
@@ -104,8 +104,8 @@ async def add_user(
 
     if kind is Role.SCHOOL and school is None:
         raise OrganisationError("school_required", "a school user needs --school CODE")
-    if kind is Role.ADMIN and school is not None:
-        raise OrganisationError("admin_has_no_school", "an admin belongs to no school")
+    if kind is Role.ADMIN and (school is not None or region is not None):
+        raise OrganisationError("admin_has_no_school", "an admin belongs to no school or region")
     if kind is Role.COORDINATOR and region is None and school is None:
         raise OrganisationError(
             "region_required", "a coordinator needs --region REGION (or --school CODE)"
@@ -114,7 +114,10 @@ async def add_user(
         raise OrganisationError(
             "region_mismatch", f"school {school.code} is not in region {region.name!r}"
         )
-    region_id = region.id if region else (school.region_id if school else None)
+    # Only a coordinator's scope is a region; a school user's is their school (as the panel).
+    region_id = None
+    if kind is Role.COORDINATOR:
+        region_id = region.id if region else school.region_id if school else None
     user = StaffUser(
         email=address,
         name=name,

@@ -203,6 +203,7 @@ async def import_cohort(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    await session.flush()  # the bulk statements below do not see unflushed objects
     schools = await _load_schools(session)
     staff_emails, coordinators = await _load_staff(session)
     parsed = parse_cohort(data, known_schools=schools, known_coordinators=coordinators)

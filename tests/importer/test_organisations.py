@@ -68,7 +68,7 @@ async def test_add_user_normalises_and_places_each_role(database, clock):
     assert coordinator.email == "anouk@example.nl"
     assert coordinator.region_id == school.region_id and coordinator.school_id is None
     assert school.default_coordinator_id == coordinator.id
-    assert (teacher.school_id, teacher.region_id) == (school.id, school.region_id)
+    assert (teacher.school_id, teacher.region_id) == (school.id, None)
     assert (admin.school_id, admin.region_id, admin.password_hash) == (None, None, None)
 
 
@@ -84,6 +84,7 @@ async def test_add_user_normalises_and_places_each_role(database, clock):
         ("x@example.nl", "coordinator", None, None, "region_required"),
         ("x@example.nl", "coordinator", None, "Atlantis", "region_unknown"),
         ("x@example.nl", "admin", "PRO-TLB", None, "admin_has_no_school"),
+        ("x@example.nl", "admin", None, "Midden-Brabant", "admin_has_no_school"),
     ],
 )
 async def test_add_user_refuses_clearly(database, clock, email, role, school, region, error):
