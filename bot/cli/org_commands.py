@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
+from bot.audit import AuditAction, record_event
 from bot.cli.dbaccess import fail, open_database
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -76,27 +76,28 @@ async def _user_add(args: argparse.Namespace) -> int:
                     args.region,
                     now=clock.now(),
                 )
+                # As the panel records it; no actor: the CLI runs with the server's rights.
+                await record_event(
+                    session,
+                    clock,
+                    action=AuditAction.USER_ADDED,
+                    actor_id=None,
+                    target_user_id=user.id,
+                    detail={"role": str(user.role), "via": "cli"},
+                )
         except OrganisationError as error:
             return fail(str(error))
         print(f"{user.role} {user.email} added (id {user.id})")
         path = await password_setup_path(database, user, clock)
-    if path is None:
-        print("password-setup link: not available: the admin panel (admin.accounts) is missing")
-        return 0
     print(f"password-setup link (one use, 72 hours): {_absolute(settings, path)}")
     if user.role == Role.COORDINATOR:
         print(f"link their Telegram with: inbeeld user link-telegram {user.email}")
     return 0
 
 
-async def password_setup_path(database: Database, user: StaffUser, clock: Clock) -> str | None:
-    """The panel's one-time password-setup link path for `user`, or None without the panel.
-
-    The only place the CLI reaches into `admin/`: the panel owns the setup tokens.
-    """
-    if importlib.util.find_spec("admin.accounts") is None:
-        return None
-    from admin.accounts import issue_password_setup  # type: ignore[import-not-found,unused-ignore]
+async def password_setup_path(database: Database, user: StaffUser, clock: Clock) -> str:
+    """The panel's one-time password-setup link path for `user` (the panel owns the tokens)."""
+    from admin.accounts import issue_password_setup
 
     return await issue_password_setup(database, user, clock)
 

@@ -213,11 +213,34 @@ def test_user_add_prints_a_setup_link_never_a_password(inbeeld, monkeypatch):
     assert "(one use, 72 hours)" in out
 
 
-def test_user_add_says_so_when_the_panel_is_missing(inbeeld, monkeypatch):
-    monkeypatch.setattr(org_commands.importlib.util, "find_spec", lambda name: None)
-    status, out, _ = inbeeld("user", "add", "b@example.nl", "--name", "B", "--role", "admin")
+def test_user_add_issues_a_working_panel_setup_link(inbeeld, database_url):
+    status, out, _ = inbeeld("user", "add", "B@Example.nl", "--name", "B", "--role", "admin")
     assert status == 0
-    assert "not available" in out
+    [line] = [line for line in out.splitlines() if line.startswith("password-setup link")]
+    path = line.split(": ", 1)[1].split(" ", 1)[0]
+    assert path.startswith("/password/")
+
+    async def check() -> None:
+        from admin.accounts import find_setup_link
+        from bot.clock import SystemClock
+        from bot.models import AuditEvent
+
+        database = Database(database_url)
+        try:
+            async with database.session() as session:
+                found = await find_setup_link(
+                    session, SystemClock(), path.removeprefix("/password/")
+                )
+                assert found is not None and found[1].email == "b@example.nl"
+                assert found[1].password_hash is None
+                events = (await session.exec(select(AuditEvent))).all()
+                assert [(e.action, e.target_user_id) for e in events] == [
+                    ("user_added", found[1].id)
+                ]
+        finally:
+            await database.dispose()
+
+    asyncio.run(check())
 
 
 def test_link_telegram_prints_a_one_time_deep_link(inbeeld, database_url):
