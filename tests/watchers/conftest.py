@@ -81,11 +81,13 @@ class World:
     mailbox: Mailbox
     offset: int | None = None
     ids: dict[str, int] = field(default_factory=dict)
+    received: list[object] = field(default_factory=list)
 
     async def receive(self) -> int:
         """Hand every queued update to the router (as the poller does); returns the count."""
         updates = await self.bot.get_updates(offset=self.offset, timeout=0)  # type: ignore[attr-defined]
         if updates:
+            self.received.extend(updates)
             await self.processor.process_batch(updates)
             self.offset = max(u.update_id for u in updates) + 1
         return len(updates)
