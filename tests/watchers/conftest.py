@@ -61,7 +61,7 @@ class Mailbox:
     port: int = 0
     messages: list[Message] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 

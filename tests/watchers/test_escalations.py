@@ -48,8 +48,12 @@ async def test_the_alert_arrives_with_its_buttons_and_tapping_acknowledges(world
         [{"text": "Open in panel", "url": f"{PANEL}/youths/{youth_id}"}],
         [{"text": "Geef door", "callback_data": f"e:fwd:{escalation.id}"}],
     ]
-    assert all(len(b["callback_data"].encode()) <= 64 for row in alert["buttons"] for b in row
-               if "callback_data" in b)
+    assert all(
+        len(b["callback_data"].encode()) <= 64
+        for row in alert["buttons"]
+        for b in row
+        if "callback_data" in b
+    )
 
     world.clock.advance(timedelta(minutes=12))
     await world.tap(COORDINATOR_CHAT, "Ik pak het op")

@@ -25,8 +25,11 @@ async def _signals(world, youth_id=None):
 
 
 def _alerts_about(world, first_name):
-    return [t for t in world.texts(COORDINATOR_CHAT) if t.startswith(("In Beeld:", "DRINGEND"))
-            and f"{first_name} (" in t]
+    return [
+        t
+        for t in world.texts(COORDINATOR_CHAT)
+        if t.startswith(("In Beeld:", "DRINGEND")) and f"{first_name} (" in t
+    ]
 
 
 async def test_every_rule_fires_from_real_answers_and_events(world):
@@ -39,7 +42,9 @@ async def test_every_rule_fires_from_real_answers_and_events(world):
     assert first == {"wordt_21_met_werk"}
 
     await world.start_checkin(sem)
-    await world.answer(601, "😐", "Werk", "Nee", "Ik maak me zorgen", "Binnen 1 maand", "Iets anders")
+    await world.answer(
+        601, "😐", "Werk", "Nee", "Ik maak me zorgen", "Binnen 1 maand", "Iets anders"
+    )
     await world.say(601, "mijn huur is te hoog")
     await world.answer(601, "Ja, bel me", "Sla over")
     second = {s.rule_id for s in await _signals(world, sem)} - first
@@ -107,7 +112,7 @@ async def test_every_rule_fires_from_real_answers_and_events(world):
         assert "huur" not in str(signal.reason)
     timeline = await signals_for_youth(world, sem)
     assert timeline.trend == "rising"
-    assert [v.rule_id for v in timeline.signals][0] == "wordt_21_met_werk"
+    assert timeline.signals[0].rule_id == "wordt_21_met_werk"
     assert all(v.since is not None for v in timeline.signals if v.rule_id != "wordt_21_met_werk")
 
 
