@@ -99,5 +99,7 @@ def build_watchers(
 
 
 async def escalation_tick(watchers: WatchersService, now: datetime | None = None) -> TickReport:
-    """One pass of reminders, backups, blocked events and e-mail; call it from the service tick."""
+    """One pass of reminders, backups, blocked events and e-mail; call it from the service tick.
+
+    Same as `await watchers.tick(now)`."""
     return await run_tick(watchers, now or watchers.clock.now())

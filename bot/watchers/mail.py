@@ -62,4 +62,6 @@ class Mailer:
                 timeout=self.timeout,
             )
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise MailError(f"{type(exc).__name__}: {str(exc)[:200]}") from None
+            # The class and SMTP code only: the server's text may repeat the address.
+            code = getattr(exc, "code", None)
+            raise MailError(f"{type(exc).__name__}{f' {code}' if code else ''}") from None

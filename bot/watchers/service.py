@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,6 +41,7 @@ from bot.models import (
 from bot.models.signals import EscalationMessage
 from bot.signals import Event, Evidence, Rule, Severity, SignalContext, SignalHit, evaluate
 from bot.signals.vocabulary import EVENT_BLOCKED, EVENT_CRISIS_LANGUAGE, EVENT_KINDS
+from bot.storage.db import Database
 from bot.watchers import lifecycle, texts
 from bot.watchers.aftercommit import after_commit
 from bot.watchers.answers import CHECKIN_FLOW, answer_set, previous_checkin
@@ -52,6 +54,9 @@ from bot.watchers.notify import (
     first_name,
 )
 from bot.watchers.signalstore import store_hits
+
+if TYPE_CHECKING:
+    from bot.watchers.tick import TickReport
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +72,7 @@ class WatchersService:
 
     def __init__(
         self,
-        database: object,
+        database: Database,
         clock: Clock,
         *,
         notifier: Notifier,
@@ -97,10 +102,16 @@ class WatchersService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def settle(self) -> None:
-        """Wait for direct sends and e-mails started so far (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+    async def settle(self, exclude: set[asyncio.Task[object]] | None = None) -> None:
+        """Wait for direct sends and e-mails started so far (tests, shutdown), except `exclude`."""
+        while pending := self._tasks - (exclude or set()):
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def tick(self, now: datetime | None = None) -> TickReport:
+        """Reminders, backups, blocked events, e-mail fallback: call it from the service tick."""
+        from bot.watchers.tick import run_tick
+
+        return await run_tick(self, now or self.clock.now())
 
     # -- crisis -----------------------------------------------------------------------------
 

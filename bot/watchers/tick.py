@@ -43,6 +43,7 @@ async def run_tick(service: object, now: datetime) -> TickReport:
 
     assert isinstance(service, WatchersService)
     report = TickReport()
+    started_before = set(service._tasks)
     database = service.database
     async with database.transaction() as session:  # type: ignore[attr-defined]
         await _blocked_events(service, session, now, report)
@@ -62,7 +63,8 @@ async def run_tick(service: object, now: datetime) -> TickReport:
             await _remind(service, session, row, now, report)
     await service.notifier.fall_back_to_email()
     report.emails_sent = await service.notifier.deliver_emails()
-    await service.settle()
+    # Wait for the direct sends this tick started (urgent reminders), not for older ones.
+    await service.settle(exclude=started_before)
     return report
 
 

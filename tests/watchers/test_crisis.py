@@ -105,3 +105,16 @@ async def test_a_crisis_reply_the_sender_could_not_finish_goes_to_the_dispatcher
     world.emu.faults.clear()
     await world.dispatcher.drain()
     assert world.texts(803)[-1].startswith("Dank je dat je dit vertelt.")
+
+
+async def test_nothing_is_sent_when_the_transaction_rolls_back(world):
+    youth_id = await world.onboard(804, first_name="Sem")
+    before = len(world.texts(804))
+    with pytest.raises(RuntimeError):
+        async with world.database.transaction() as session:
+            youth = await session.get(type(await world.youth(youth_id)), youth_id)
+            assert await world.watchers.crisis(session, youth, "ik wil dood", world.clock.now())
+            raise RuntimeError("the update failed after the crisis check")
+    await world.watchers.settle()
+    assert len(world.texts(804)) == before
+    assert await world.escalations(youth_id) == []

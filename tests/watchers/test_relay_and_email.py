@@ -142,3 +142,33 @@ async def test_when_telegram_refuses_the_alert_it_goes_by_email(world):
     await world.say(905, "ik wil dood")
     urgent = [m for m in world.mailbox.messages if m["Subject"].startswith("DRINGEND")]
     assert len(urgent) == 1 and urgent[0]["To"] == "anouk@example.nl"
+
+
+async def test_asking_for_a_person_joins_the_open_case_and_is_relayed(world):
+    youth_id = await world.onboard(906, first_name="Lisa")
+    await world.start_checkin(youth_id)
+    await world.answer(906, "😞", "Niks op dit moment", "Ik neem even rust", "Geld")
+    await world.answer(906, "Ja, bel me", "Sla over")
+    alerts = len(world.texts(COORDINATOR_CHAT))
+    await world.say(906, "Ik wil iemand spreken")
+    [escalation] = await world.escalations(youth_id)  # no second case, no second alert
+    assert escalation.conversation_requested_at is not None
+    new = world.texts(COORDINATOR_CHAT)[alerts:]
+    assert new[0].startswith("Lisa (Pro Tilburg) wil iemand spreken.")
+    assert new[1] == "Lisa: Ik wil iemand spreken"
+    assert len(new) == 2
+
+
+async def test_representative_and_erasure_requests_reach_the_coordinator(world):
+    from datetime import date
+
+    await world.onboard(907, first_name="Jip", date_of_birth=date(2011, 3, 1))
+    assert world.texts(COORDINATOR_CHAT)[-1].startswith(
+        "Jip (Pro Tilburg) zei ja, maar een ouder, verzorger of mentor"
+    )
+    world.emu.control.send_command(907, "mijngegevens")
+    await world.pump()
+    await world.tap(907, "Wis mijn gegevens")
+    note = world.texts(COORDINATOR_CHAT)[-1]
+    assert note.startswith("Jip (Pro Tilburg) vraagt om alle gegevens te wissen.")
+    assert "/youths/" in note
