@@ -7,6 +7,7 @@ the outbox (or, when urgent, sent directly right after the commit: see `direct.p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
@@ -119,7 +120,7 @@ class WatchersService:
         found = detect_crisis(text)
         if found is None:
             return False
-        log.warning("crisis language", extra={"youth_id": youth.id, "category": found.category})
+        log.warning("crisis language", extra={"youth_id": youth.id})
         coordinator = await self.notifier.coordinator_of(session, youth)
         name = coordinator.name if coordinator else gettext(FALLBACK_COORDINATOR, youth.language)
         reply_text = crisis_reply(youth.language, name)
@@ -442,7 +443,14 @@ class WatchersService:
                 now,
             )
             return
-        await lifecycle.acknowledge(session, escalation_id, staff, now, policy=self.policy)
+        try:
+            await lifecycle.acknowledge(session, escalation_id, staff, now, policy=self.policy)
+        except EscalationError as exc:
+            # Refused by the lifecycle (a clock oddity, say): say so instead of failing the update,
+            # which Telegram would redeliver forever.
+            log.warning("acknowledge refused", extra={"escalation_id": escalation_id})
+            await self._tell(session, staff, str(exc), now)
+            return
         await self._tell(
             session, staff, render(texts.ACKNOWLEDGED, lang, first_name=first_name(youth)), now
         )
@@ -494,7 +502,8 @@ class WatchersService:
             and row.state == EscalationState.OPEN
             and await self._may_handle(session, staff, row)
         ):
-            await lifecycle.acknowledge(session, row.id, staff, now, policy=self.policy)  # type: ignore[arg-type]
+            with contextlib.suppress(EscalationError):  # the message went; the state may lag
+                await lifecycle.acknowledge(session, row.id, staff, now, policy=self.policy)  # type: ignore[arg-type]
         await self._tell(
             session, staff, render(texts.RELAYED, staff.language, first_name=first_name(youth)), now
         )
