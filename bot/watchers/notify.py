@@ -118,7 +118,8 @@ class Notifier:
         values = {"first_name": first_name(youth), "school": school.name if school else ""}
         link = self.youth_link(youth.id)  # type: ignore[arg-type]
         if kind == "relay":
-            body = render(texts.RELAY, lang, **values, text=text or "")
+            # Telegram takes 4096 characters; the prefix needs a few of them.
+            body = render(texts.RELAY, lang, **values, text=(text or "")[:4000])
             return Composed(body, (), False)
         if kind == "representative":
             return Composed(

@@ -103,6 +103,9 @@ class WatchersService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def running_tasks(self) -> set[asyncio.Task[object]]:
+        return set(self._tasks)
+
     async def settle(self, exclude: set[asyncio.Task[object]] | None = None) -> None:
         """Wait for direct sends and e-mails started so far (tests, shutdown), except `exclude`."""
         while pending := self._tasks - (exclude or set()):
@@ -337,7 +340,7 @@ class WatchersService:
             if row.conversation_requested_at is None:
                 row.conversation_requested_at = now
                 session.add(row)
-                staff = await self._owner(session, row, youth)
+                staff = await self.owner(session, row, youth)
                 if staff is not None:
                     await self.notifier.notify(session, "conversation", youth, staff, row, now)
         if not open_rows:
@@ -347,13 +350,11 @@ class WatchersService:
             row.conversation_requested_at = now
             session.add(row)
         if text:
-            staff = await self._owner(session, row, youth)
+            staff = await self.owner(session, row, youth)
             if staff is not None:
                 await self.notifier.notify(session, "relay", youth, staff, row, now, text=text)
 
-    async def _owner(
-        self, session: AsyncSession, row: Escalation, youth: Youth
-    ) -> StaffUser | None:
+    async def owner(self, session: AsyncSession, row: Escalation, youth: Youth) -> StaffUser | None:
         """Whoever picked the escalation up, else its coordinator, else the youth's coordinator."""
         for staff_id in (row.acknowledged_by, row.coordinator_id):
             if staff_id is not None:

@@ -12,15 +12,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.escalation import EscalationState, ReminderKind, next_reminder
 from bot.events import BOT_BLOCKED, mark_handled, unhandled_events
-from bot.models import Escalation, Youth
+from bot.models import Escalation, StaffUser, Youth
 from bot.signals.vocabulary import EVENT_BLOCKED
 from bot.watchers import lifecycle
+
+if TYPE_CHECKING:
+    from bot.watchers.service import WatchersService
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +42,13 @@ class TickReport:
     reminded: list[int] = field(default_factory=list)
 
 
-async def run_tick(service: object, now: datetime) -> TickReport:
-    from bot.watchers.service import WatchersService
-
-    assert isinstance(service, WatchersService)
+async def run_tick(service: WatchersService, now: datetime) -> TickReport:
     report = TickReport()
-    started_before = set(service._tasks)
+    started_before = service.running_tasks()
     database = service.database
-    async with database.transaction() as session:  # type: ignore[attr-defined]
+    async with database.transaction() as session:
         await _blocked_events(service, session, now, report)
-    async with database.transaction() as session:  # type: ignore[attr-defined]
+    async with database.transaction() as session:
         due = (
             await session.exec(
                 select(Escalation)
@@ -69,22 +70,26 @@ async def run_tick(service: object, now: datetime) -> TickReport:
 
 
 async def _blocked_events(
-    service: object, session: AsyncSession, now: datetime, report: TickReport
+    service: WatchersService, session: AsyncSession, now: datetime, report: TickReport
 ) -> None:
     events = await unhandled_events(session, BOT_BLOCKED)
     for event in events:
         youth = await session.get(Youth, event.youth_id) if event.youth_id else None
         if youth is not None:
-            await service.youth_event(session, youth, EVENT_BLOCKED, now)  # type: ignore[attr-defined]
+            await service.youth_event(session, youth, EVENT_BLOCKED, now)
             report.blocked_events += 1
     await mark_handled(session, [e.id for e in events if e.id is not None], at=now)
 
 
 async def _remind(
-    service: object, session: AsyncSession, row: Escalation, now: datetime, report: TickReport
+    service: WatchersService,
+    session: AsyncSession,
+    row: Escalation,
+    now: datetime,
+    report: TickReport,
 ) -> None:
-    notifier = service.notifier  # type: ignore[attr-defined]
-    policy = service.policy  # type: ignore[attr-defined]
+    notifier = service.notifier
+    policy = service.policy
     esc = lifecycle.to_pure(row)
     after = row.last_reminder_at or row.opened_at
     kinds: list[ReminderKind] = []
@@ -100,8 +105,6 @@ async def _remind(
         row.next_reminder_at = None
         session.add(row)
         return
-    from bot.models import StaffUser
-
     coordinator = await session.get(StaffUser, row.coordinator_id) if row.coordinator_id else None
     urgent = row.severity == "urgent"
     for kind in kinds:
@@ -127,7 +130,7 @@ async def _remind(
             else:
                 log.warning("no backup coordinator", extra={"escalation_id": row.id})
         elif kind is ReminderKind.REMIND_HANDOVER:
-            owner = await service._owner(session, row, youth)  # type: ignore[attr-defined]
+            owner = await service.owner(session, row, youth)
             if owner is not None and row.state == EscalationState.HANDOVER_REQUESTED:
                 await notifier.notify(session, "handover", youth, owner, row, now)
                 report.handover_reminders += 1
