@@ -9,6 +9,15 @@
   `request_handover`, `accept_handover`, `withdraw_handover`, `close`;
 - `watchers.send_staff_message(session, youth, staff, text, now)`;
 - `signals_for(session, youth_id)` for the timeline.
+
+Direct sends (the crisis reply, urgent alerts) and e-mails start right after the caller's
+transaction commits, through the session's own `after_commit` event (`aftercommit.py`), so the
+router, the tick and the panel need no extra wiring; they run as background tasks, which
+`await watchers.settle()` waits for (call it at shutdown).
+
+A coordinator who answers a youth (a Telegram reply, or `send_staff_message`) or taps "Ik pak
+het op" moves the escalation to `acknowledged`; `bot.outreach.holds` treats `acknowledged` and
+`in_progress` as an open human conversation and holds automated check-ins meanwhile.
 """
 
 from __future__ import annotations
