@@ -61,7 +61,8 @@ class EscalationMessage(SQLModel, table=True):
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id", index=True)
     youth_id: int = Field(foreign_key="youth.id", index=True)
     staff_user_id: int = Field(foreign_key="staffuser.id", index=True)
-    kind: str = Field(max_length=20)  # alert|reminder|backup|handover|relay|note
+    kind: str = Field(max_length=20)  # alert|reminder|backup|handover|conversation|relay|task|...
+    note: str | None = Field(default=None, max_length=500)  # a task's staff note (never youth text)
     outbox_id: int | None = Field(default=None, foreign_key="outboxmessage.id", index=True)
     email_status: str | None = Field(default=None, max_length=10)
     email_error: str | None = Field(default=None, max_length=300)

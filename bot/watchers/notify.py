@@ -127,6 +127,9 @@ class Notifier:
             )
         if kind == "erasure":
             return Composed(render(texts.ERASURE_REQUESTED, lang, **values, link=link), (), False)
+        if kind == "task":
+            body = render(texts.TASK, lang, **values, note=(text or "")[:1000])
+            return Composed(body, self._buttons(None, lang, link), False)
         if kind == "conversation":
             return Composed(
                 render(texts.CONVERSATION_WISH, lang, **values)
@@ -246,6 +249,8 @@ class Notifier:
             youth_id=youth.id,  # type: ignore[arg-type]
             staff_user_id=staff.id,  # type: ignore[arg-type]
             kind=kind,
+            # A task's note is staff text the e-mail needs later; a relay's text is never kept here.
+            note=text[:500] if kind == "task" and text else None,
             created_at=now,
         )
         if staff.telegram_chat_id is None:
@@ -397,9 +402,11 @@ class Notifier:
                 )
                 urgent = False
             else:
-                composed = await self.compose(session, record.kind, youth, staff, row)
+                composed = await self.compose(
+                    session, record.kind, youth, staff, row, text=record.note
+                )
                 body = composed.text
-                if record.kind not in ("representative", "erasure"):
+                if record.kind not in ("representative", "erasure", "task"):
                     body += "\n\n" + render(texts.EMAIL_FOOTER, lang, link=link)
                 urgent = composed.urgent
             subject = render(

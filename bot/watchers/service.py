@@ -317,6 +317,16 @@ class WatchersService:
         if coordinator is not None:
             await self.notifier.notify(session, kind, youth, coordinator, None, now)
 
+    async def coordinator_task(
+        self, session: AsyncSession, youth: Youth, note: str, now: datetime
+    ) -> None:
+        """A planned task or an in-person re-offer for the youth's coordinator (no escalation)."""
+        coordinator = await self.notifier.coordinator_of(session, youth)
+        if coordinator is None:
+            log.error("coordinator task without a coordinator", extra={"youth_id": youth.id})
+            return
+        await self.notifier.notify(session, "task", youth, coordinator, None, now, text=note)
+
     # -- the youth wants a person --------------------------------------------------------------
 
     async def handoff(

@@ -69,6 +69,7 @@ ERASURE_REQUESTED = N_(
     "{first_name} ({school}) vraagt om alle gegevens te wissen. Neem contact op en wis daarna "
     "in het panel: {link}"
 )
+TASK = N_("Taak bij {first_name} ({school}): {note}")
 EMAIL_SUBJECT = N_("In Beeld: melding over {first_name}")
 EMAIL_SUBJECT_URGENT = N_("DRINGEND - In Beeld: melding over {first_name}")
 EMAIL_RELAY = N_(

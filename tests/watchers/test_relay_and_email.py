@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.models import ChatMessage, StaffUser
 from bot.watchers import RelayError, escalation_tick
 
-from .conftest import COORDINATOR_CHAT
+from .conftest import COORDINATOR_CHAT, PANEL
 
 pytestmark = pytest.mark.db
 
@@ -172,3 +172,24 @@ async def test_representative_and_erasure_requests_reach_the_coordinator(world):
     note = world.texts(COORDINATOR_CHAT)[-1]
     assert note.startswith("Jip (Pro Tilburg) vraagt om alle gegevens te wissen.")
     assert "/youths/" in note
+
+
+async def test_a_coordinator_task_arrives_by_telegram_or_else_by_email(world):
+    youth_id = await world.onboard(908, first_name="Jip")
+    note = "Geen antwoord op check-in maand 3. Neem persoonlijk contact op."
+    async with world.database.transaction() as session:
+        youth = await session.get(type(await world.youth(youth_id)), youth_id)
+        await world.watchers.coordinator_task(session, youth, note, world.clock.now())
+    await world.pump()
+    task = world.emu.control.bot_messages(COORDINATOR_CHAT)[-1]
+    assert task["text"] == f"Taak bij Jip (Pro Tilburg): {note}"
+    assert task["buttons"] == [[{"text": "Open in panel", "url": f"{PANEL}/youths/{youth_id}"}]]
+    assert await world.escalations(youth_id) == []  # a task is no alert
+
+    await _unlink(world, "coordinator")
+    async with world.database.transaction() as session:
+        youth = await session.get(type(await world.youth(youth_id)), youth_id)
+        await world.watchers.coordinator_task(session, youth, note, world.clock.now())
+    await world.watchers.settle()
+    [mail] = world.mailbox.messages
+    assert mail.get_payload(decode=True).decode().startswith(f"Taak bij Jip (Pro Tilburg): {note}")

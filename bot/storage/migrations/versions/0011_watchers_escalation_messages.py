@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("youth_id", sa.Integer(), nullable=False),
         sa.Column("staff_user_id", sa.Integer(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.Column("email_status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
         sa.Column("email_error", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
