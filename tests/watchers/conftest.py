@@ -27,6 +27,7 @@ from bot.conversations.router import InboundRouter
 from bot.conversations.runner import FlowRunner
 from bot.delivery.dispatcher import Dispatcher
 from bot.emulator import DEFAULT_TOKEN, EmulatorServer, Limits
+from bot.i18n import gettext
 from bot.models import Escalation, School, StaffUser, Youth
 from bot.scheduling import load_programmes
 from bot.storage.db import Database
@@ -184,7 +185,7 @@ class World:
         self.emu.control.send_command(chat, "start", token)
         await self.pump()
         if consent:
-            await self.tap(chat, "Ja, dat is goed")
+            await self.tap(chat, gettext("Ja, dat is goed", language))
         return youth_id
 
 
