@@ -218,7 +218,7 @@ def _record_tokens(sensitive: SensitiveValues) -> None:
 
 # --- the pytest hooks -------------------------------------------------------------------------
 
-_GUARD_KEY = pytest.StashKey[LogGuard]()
+GUARD_KEY = pytest.StashKey[LogGuard]()
 _LEAKS_KEY = pytest.StashKey[list[Leak]]()
 
 
@@ -235,12 +235,12 @@ def pytest_configure(config: pytest.Config) -> None:
         root.setLevel(logging.INFO)
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    config.stash[_GUARD_KEY] = guard
+    config.stash[GUARD_KEY] = guard
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    guard = session.config.stash.get(_GUARD_KEY, None)
+    guard = session.config.stash.get(GUARD_KEY, None)
     if guard is None:
         return
     logging.getLogger().removeHandler(guard)
@@ -251,7 +251,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    guard = config.stash.get(_GUARD_KEY, None)
+    guard = config.stash.get(GUARD_KEY, None)
     leaks = config.stash.get(_LEAKS_KEY, [])
     if guard is None:
         return
