@@ -6,12 +6,17 @@ what anyone sees when a translation is missing. Adding a language means adding
 
 Marking texts for extraction (``python -m bot.i18n_build update``):
 
-- ``gettext("...", lang)`` / ``ngettext("...", "...", n, lang)`` translate at once.
+- ``gettext("...", lang)`` / ``ngettext("...", "...", n, lang)`` translate at once;
+  ``render("... {name}", lang, name=...)`` translates and fills placeholders safely.
 - ``N_("...")`` marks a text defined at import time (a constant) without translating it;
   translate it later with ``gettext(CONSTANT, lang)`` or ``render(CONSTANT, lang, ...)``.
 - ``Y_("...")`` is ``N_`` for **youth-facing** texts: the plain-language test
-  (``tests/i18n/test_plain_language.py``) checks every ``Y_`` text, besides the flows' texts.
+  (``tests/i18n/test_i18n_plain_language.py``) checks every ``Y_`` text, besides the flows' texts.
 - A comment ``# Translators: ...`` right above a marked text reaches the translator.
+
+Right to left: ``render`` protects Arabic by itself; a text built elsewhere (a flow's own
+placeholder filling, a fixed reply) should pass ``bidi_safe(text, lang)`` before it is sent.
+``bidi_safe`` is idempotent, so applying it once more at the channel edge is harmless.
 
 This module is domain code: it imports neither ``telegram`` nor ``aiohttp``.
 """
@@ -25,7 +30,7 @@ import re
 import string
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, tzinfo
 from functools import cache
 from pathlib import Path
@@ -160,7 +165,7 @@ def placeholders(text: str) -> set[str]:
 class _DutchFallback(_gettext.NullTranslations):
     """End of every language's chain: reports the miss, then answers with the Dutch source."""
 
-    def __init__(self, lang: str, report: Any) -> None:
+    def __init__(self, lang: str, report: Callable[[str, str], None]) -> None:
         super().__init__()
         self._lang = lang
         self._report = report
@@ -185,7 +190,7 @@ class _DutchFallback(_gettext.NullTranslations):
 class _SafeFormatter(string.Formatter):
     """``str.format_map`` that never raises for a missing value and isolates values in RTL text."""
 
-    def __init__(self, on_missing: Any, isolate_values: bool) -> None:
+    def __init__(self, on_missing: Callable[[str], None], isolate_values: bool) -> None:
         self._on_missing = on_missing
         self._isolate = isolate_values
 
@@ -259,9 +264,9 @@ class Translator:
         return loaded
 
     def _load(self, lang: str) -> _gettext.NullTranslations:
-        fallback = _DutchFallback(lang, self._report_missing)
         if lang == SOURCE_LANGUAGE:
             return _gettext.NullTranslations()
+        fallback = _DutchFallback(lang, self._report_missing)
         mo = self._mo_path(lang)
         try:
             with mo.open("rb") as handle:
@@ -275,13 +280,15 @@ class Translator:
         loaded.add_fallback(fallback)
         return loaded
 
-    def _report_missing(self, lang: str, message: str) -> None:
+    def _report_missing(
+        self, lang: str, message: str, why: str = "no translation; answering in Dutch"
+    ) -> None:
         key = (lang, _msgid_hash(message))
         with self._lock:
             if key in self._reported:
                 return
             self._reported.add(key)
-        log.warning("no translation; answering in Dutch", extra={"lang": lang, "msgid": key[1]})
+        log.warning(why, extra={"lang": lang, "msgid": key[1]})
 
     # Translating ----------------------------------------------------------------------
 
@@ -316,7 +323,9 @@ class Translator:
         allowed = set().union(*(placeholders(source) for source in sources))
         if not placeholders(translated) <= allowed:
             # A translator typed a placeholder the code does not fill: Dutch beats a hole.
-            self._report_missing(lang, sources[0])
+            self._report_missing(
+                lang, sources[0], "translation has an unknown placeholder; answering in Dutch"
+            )
             translated = dutch
         # Dutch shown as a fallback must not get right-to-left marks meant for Arabic.
         shown_in = SOURCE_LANGUAGE if translated == dutch else lang
@@ -348,9 +357,34 @@ def fill(text: str, lang: str, values: Mapping[str, Any], *, msgid: str | None =
 
 _STRONG_RTL = {"R", "AL"}
 _ISOLATION_NEEDED = {"L", "EN", "AN", "ES", "ET", "CS"}
-# Runs of Latin letters, digits and the punctuation that glues web addresses, phone numbers
-# and times together ("113.nl", "0800-0113", "14:30"). Inside Arabic text these get reordered.
-_LTR_RUN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.:/@_+\-]*[A-Za-z0-9])?")
+# A left-to-right run starts and ends with a letter or digit of a left-to-right script and may
+# hold the glue of names, addresses, phone numbers and times ("Jan de Vries", "113.nl",
+# "0800-0113", "14:30"). Inside Arabic such a run is reordered unless isolated; trailing
+# punctuation stays outside so it ends the Arabic sentence.
+_RUN_EDGE = {"L", "EN"}
+_RUN_INSIDE = {"L", "EN", "ES", "ET", "CS", "NSM", "WS"}
+
+
+def _ltr_runs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each left-to-right run outside existing isolates."""
+    depth = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == FSI:
+            depth += 1
+        elif ch == PDI:
+            depth = max(0, depth - 1)
+        elif depth == 0 and unicodedata.bidirectional(ch) in _RUN_EDGE:
+            end = j = i + 1
+            while j < len(text) and unicodedata.bidirectional(text[j]) in _RUN_INSIDE:
+                if unicodedata.bidirectional(text[j]) in _RUN_EDGE:
+                    end = j + 1
+                j += 1
+            yield i, end
+            i = end
+            continue
+        i += 1
 
 
 def _needs_isolation(text: str) -> bool:
@@ -372,14 +406,9 @@ def bidi_safe(text: str, lang: str) -> str:
     if not is_rtl(lang):
         return text
     out: list[str] = []
-    depth = 0
     pos = 0
-    for match in _LTR_RUN.finditer(text):
-        start, end = match.span()
-        segment = text[pos:start]
-        out.append(segment)
-        depth += segment.count(FSI) - segment.count(PDI)
-        out.append(match.group() if depth > 0 else isolate(match.group()))
+    for start, end in _ltr_runs(text):
+        out += [text[pos:start], isolate(text[start:end])]
         pos = end
     out.append(text[pos:])
     result = "".join(out)
@@ -411,35 +440,40 @@ def day_pattern(lang: str) -> str:
     return pattern if "EEEE" in pattern and "MMMM" in pattern else "EEEE d MMMM"
 
 
-def _as_local_date(day: date | datetime, zone: tzinfo) -> date:
+def _zone(zone: tzinfo | str) -> tzinfo:
+    """Settings keep the zone as a name ("Europe/Amsterdam"); accept either."""
+    return ZoneInfo(zone) if isinstance(zone, str) else zone
+
+
+def _as_local_date(day: date | datetime, zone: tzinfo | str) -> date:
     if isinstance(day, datetime):
         return _to_local(day, zone).date()
     return day
 
 
-def _to_local(moment: datetime, zone: tzinfo) -> datetime:
+def _to_local(moment: datetime, zone: tzinfo | str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("give an aware datetime (UTC); naive times are ambiguous")
-    return moment.astimezone(zone)
+    return moment.astimezone(_zone(zone))
 
 
-def format_day(day: date | datetime, lang: str, zone: tzinfo = DEFAULT_ZONE) -> str:
-    """ "dinsdag 3 maart" in the reader's language; an aware datetime is first moved to ``zone``."""
+def format_day(day: date | datetime, lang: str, zone: tzinfo | str = DEFAULT_ZONE) -> str:
+    """Weekday, day, month: nl "dinsdag 3 maart"; an aware datetime is moved to ``zone`` first."""
     return format_date(_as_local_date(day, zone), day_pattern(lang), locale=_locale(lang))
 
 
-def format_day_with_year(day: date | datetime, lang: str, zone: tzinfo = DEFAULT_ZONE) -> str:
-    """ "dinsdag 3 maart 2026": the locale's full date format."""
+def format_day_with_year(day: date | datetime, lang: str, zone: tzinfo | str = DEFAULT_ZONE) -> str:
+    """The locale's full date format: nl "dinsdag 3 maart 2026"."""
     return format_date(_as_local_date(day, zone), "full", locale=_locale(lang))
 
 
-def format_time_local(moment: datetime, lang: str, zone: tzinfo = DEFAULT_ZONE) -> str:
+def format_time_local(moment: datetime, lang: str, zone: tzinfo | str = DEFAULT_ZONE) -> str:
     """Clock time in ``zone`` in the locale's short style: nl "14:30", en "2:30 PM"."""
     local = _to_local(moment, zone)
-    return format_time(local, "short", tzinfo=zone, locale=_locale(lang))
+    return format_time(local, "short", tzinfo=local.tzinfo, locale=_locale(lang))
 
 
-def format_datetime_local(moment: datetime, lang: str, zone: tzinfo = DEFAULT_ZONE) -> str:
+def format_datetime_local(moment: datetime, lang: str, zone: tzinfo | str = DEFAULT_ZONE) -> str:
     """Day and time in ``zone``: nl "dinsdag 3 maart, 14:30" (CLDR's glue between the two)."""
     glue = get_datetime_format("long", locale=_locale(lang))
     return glue.replace("{1}", format_day(moment, lang, zone)).replace(

@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +53,14 @@ _EXTRACT = [
 ]
 _UPDATE = ["--ignore-obsolete", "--ignore-pot-creation-date"]
 
-# Translations that may equal the Dutch source on purpose. Texts without letters ("👍", "113")
-# are allowed anyway.
-SAME_AS_SOURCE_ALLOWED: frozenset[str] = frozenset({"OK", "In Beeld", "Telegram", "WhatsApp"})
+# Translations that may equal the Dutch source on purpose, per language ("*": every language).
+# Texts without letters ("👍", "113") are allowed anyway.
+SAME_AS_SOURCE_ALLOWED: Mapping[str, frozenset[str]] = {
+    "*": frozenset({"OK", "In Beeld", "Telegram", "WhatsApp"}),
+    "en": frozenset({"Account: {email}", "Code", "Later", "open", "School", "Status"}),
+    "pl": frozenset({"Adres", "Status"}),
+    "tr": frozenset({"Adres", "Rol"}),
+}
 
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -334,9 +339,12 @@ def placeholder_problems(catalog: Catalog, where: str) -> list[Problem]:
 
 
 def untranslated_problems(
-    catalog: Catalog, where: str, allowed: Iterable[str] = SAME_AS_SOURCE_ALLOWED
+    catalog: Catalog, where: str, allowed: Iterable[str] | None = None
 ) -> list[Problem]:
     """Empty, fuzzy, or equal to the Dutch source (unless allowed or without letters)."""
+    if allowed is None:
+        lang = str(catalog.locale) if catalog.locale else ""
+        allowed = SAME_AS_SOURCE_ALLOWED["*"] | SAME_AS_SOURCE_ALLOWED.get(lang, frozenset())
     allowed = set(allowed)
     problems = []
     for message in _messages(catalog):
@@ -354,10 +362,15 @@ def untranslated_problems(
     return problems
 
 
+def compendium_paths(locales_dir: Path) -> list[Path]:
+    return sorted(locales_dir.glob("*/compendium.po"))
+
+
 def catalog_problems(po: Path) -> list[Problem]:
-    """Every check on one translated catalog (all but the source language)."""
+    """Every check on one translated catalog or compendium (all but the source language)."""
+    lang = po.parent.name if po.name == "compendium.po" else _language_of(po)
     try:
-        catalog = read_catalog(po, _language_of(po))
+        catalog = read_catalog(po, lang)
     except Exception as exc:
         return [Problem(str(po), f"cannot be read: {exc}")]
     return [
@@ -369,7 +382,7 @@ def catalog_problems(po: Path) -> list[Problem]:
 
 def check(root: Path = ROOT) -> list[Problem]:
     problems = [*stale_template(root), *outdated_catalogs(root)]
-    for po in catalog_paths(root / LOCALES):
+    for po in catalog_paths(root / LOCALES) + compendium_paths(root / LOCALES):
         problems += catalog_problems(po)
     return problems
 

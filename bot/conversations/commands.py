@@ -218,6 +218,7 @@ class Commands:
             text=render(text, youth.language, **context),
             buttons=buttons,
             youth_id=youth.id,
+            language=youth.language,
             now=now,
         )
 

@@ -101,6 +101,7 @@ async def on_flow_finished(
                     chat_id=youth.telegram_chat_id,  # type: ignore[arg-type]
                     text=render(texts.REPRESENTATIVE_NEEDED, youth.language),
                     youth_id=youth.id,
+                    language=youth.language,
                     now=now,
                 )
                 await watchers.youth_event(session, youth, "representative_needed", now)

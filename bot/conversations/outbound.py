@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import Button, OutgoingMessage
 from bot.delivery.outbox import PRIORITY_REPLY, enqueue
+from bot.i18n import bidi_safe
 from bot.models import ChatMessage
 
 ButtonRows = tuple[tuple[Button, ...], ...]
@@ -25,7 +26,10 @@ async def reply(
     priority: int = PRIORITY_REPLY,
     requires_consent: bool = False,
     automated: bool = False,
+    language: str = "nl",
 ) -> None:
+    # Right-to-left languages need isolation marks around names and numbers ("113.nl").
+    text = bidi_safe(text, language)
     message = OutgoingMessage(chat_id=chat_id, text=text, buttons=buttons)
     await enqueue(
         session,

@@ -163,7 +163,14 @@ class InboundRouter:
         chat = youth.telegram_chat_id or event.chat_id
         if event.kind == "button":
             message = engine.old_button_reply(context, translate=_gettext)
-            await reply(session, chat_id=chat, text=message.text, youth_id=youth.id, now=now)
+            await reply(
+                session,
+                chat_id=chat,
+                text=message.text,
+                youth_id=youth.id,
+                now=now,
+                language=youth.language,
+            )
             return
         if event.kind == "unsupported":
             await reply(
@@ -171,6 +178,7 @@ class InboundRouter:
                 chat_id=chat,
                 text=render(texts.ONLY_TEXT, youth.language),
                 youth_id=youth.id,
+                language=youth.language,
                 now=now,
             )
             return
@@ -183,6 +191,7 @@ class InboundRouter:
                 texts.RECEIVED_FOR_COORDINATOR, youth.language, coordinator=context["coordinator"]
             ),
             youth_id=youth.id,
+            language=youth.language,
             now=now,
         )
 

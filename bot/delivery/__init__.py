@@ -15,11 +15,13 @@ Guarantees
 - Send-time check, in one transaction with marking the row `sending`: consent for check-ins
   (derived from the ledger), unreachable youth, pause, open human conversation. A withdrawal
   committed before that transaction means the message is not sent (`cancelled`, reason in
-  `last_error`). Pause policy: automated messages (check-ins, reminders, re-offers) are
-  cancelled, not kept: a question sent after a three-month rest is stale, and the planner plans
-  anew when the pause ends; replies, crisis and staff messages are sent. An open human
-  conversation (`hold_check`) holds automated messages for `hold_for`, then checks again.
-- Several workers on one database: PostgreSQL claims with `FOR UPDATE SKIP LOCKED`; SQLite with
+  `last_error`). Pause policy (paused while the Amsterdam date is on or before `paused_until`):
+  automated messages (check-ins, reminders, re-offers) are cancelled, not kept: a question sent
+  after a three-month rest is stale, and the planner plans anew when the pause ends; replies,
+  crisis and staff messages are sent. An open human conversation (`hold_check`) holds automated
+  messages for `hold_for`, then checks again.
+- Several workers on one database (each with a unique `worker_id`, e.g. host:pid, and its share
+  of the global rate): PostgreSQL claims with `FOR UPDATE SKIP LOCKED`; SQLite with
   one `UPDATE ... RETURNING`. A claim is a lease; a crashed worker's rows are claimable again
   once the lease ends. Every message is sent at most once, except in the window below.
 

@@ -172,11 +172,19 @@ class Dispatcher:
                     await self._wait_for_a_send()
                     continue
                 now = self._monotonic()
-                if now >= next_reap:
-                    await self._store.reconcile(now=self.clock.now(), own_rows=False)
-                    next_reap = now + self.lease.total_seconds()
-                if len(self._ready) <= self.batch_size // 2 and self._worth_claiming(now):
-                    await self._claim(now)
+                try:
+                    if now >= next_reap:
+                        await self._store.reconcile(now=self.clock.now(), own_rows=False)
+                        next_reap = now + self.lease.total_seconds()
+                    if len(self._ready) <= self.batch_size // 2 and self._worth_claiming(now):
+                        await self._claim(now)
+                except Exception:
+                    if until_idle:
+                        raise
+                    # The database may be back in a moment; sends in flight carry on meanwhile.
+                    logger.exception("outbox.claim_failed", extra={"worker": self.worker_id})
+                    await self._pause(self.poll_interval)
+                    continue
                 if not self._ready:
                     if self._tasks:
                         await self._wait_for_a_send()
@@ -224,15 +232,18 @@ class Dispatcher:
             limit=limit, now=self.clock.now(), per_chat_interval=self.per_chat_interval
         )
         self._short_claim_at = (self._changes, now) if len(batch.messages) < limit else None
-        if not batch.messages:
+        # After a long pause our own expired claims can come back: keep one copy of each.
+        known = {m.id for m in self._ready}
+        fresh = [m for m in batch.messages if m.id not in known]
+        if not fresh:
             return
         wall_now = self.clock.now()
         for chat_id, sent_at in batch.last_sent.items():
             ready_at = now + (sent_at - wall_now).total_seconds() + self.per_chat_interval
             self._pacer.hold_chat(chat_id, ready_at)
-        self._ready.extend(batch.messages)
+        self._ready.extend(fresh)
         self._ready.sort(key=lambda m: m.order)
-        logger.debug("outbox.claimed", extra={"worker": self.worker_id, "count": limit})
+        logger.debug("outbox.claimed", extra={"worker": self.worker_id, "count": len(fresh)})
 
     def _next_ready(self, now: float) -> Claimed | None:
         for message in self._ready:
@@ -257,6 +268,13 @@ class Dispatcher:
     # -- one message ----------------------------------------------------------------------------
 
     async def _deliver(self, message: Claimed, chat_was_ready_at: float) -> None:
+        try:
+            await self._deliver_one(message, chat_was_ready_at)
+        except Exception:
+            # Never let one message stop the loop; its row is settled by the lease/reconcile.
+            logger.exception("outbox.deliver_failed", extra={"outbox_id": message.id})
+
+    async def _deliver_one(self, message: Claimed, chat_was_ready_at: float) -> None:
         try:
             verdict = await self._starter.submit(message.id)
         except Exception:

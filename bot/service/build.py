@@ -23,7 +23,7 @@ from bot.conversations.plans import PlanSync
 from bot.conversations.router import InboundRouter
 from bot.conversations.runner import FlowRunner
 from bot.delivery.dispatcher import Dispatcher
-from bot.i18n import SUPPORTED_LANGUAGES, gettext
+from bot.i18n import SUPPORTED_LANGUAGES, CatalogError, get_translator, gettext
 from bot.outreach.holds import human_conversation_open
 from bot.outreach.tick import Outreach
 from bot.scheduling import ProgrammeError, load_programmes
@@ -44,6 +44,7 @@ class Parts:
     """The pieces of a built service, for tests and the demo to reach into."""
 
     services: Services
+    plans: PlanSync
     router: InboundRouter
     dispatcher: Dispatcher
     outreach: Outreach
@@ -51,10 +52,11 @@ class Parts:
 
 
 def load_content() -> tuple[dict, dict]:
-    """Flows and programmes; a broken file stops start-up with one clear message (exit 2)."""
+    """Flows, programmes, catalogs; a broken file stops start-up with one clear message (exit 2)."""
     try:
+        get_translator().verify()
         return shipped_flows(), load_programmes()
-    except (FlowLoadError, ProgrammeError) as exc:
+    except (FlowLoadError, ProgrammeError, CatalogError) as exc:
         print(f"inbeeld: content error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
 
@@ -81,7 +83,7 @@ def build_parts(
         dispatcher.notify()
 
     processor = UpdateProcessor(bot, handle_then_wake) if bot is not None else None
-    return Parts(services, router, dispatcher, outreach, processor)
+    return Parts(services, plans, router, dispatcher, outreach, processor)
 
 
 async def announce_commands(bot: Bot) -> None:
@@ -123,7 +125,9 @@ async def build_runtime(
             tasks.append(BackgroundTask("webhook", _register_webhook(bot, settings)))
         else:
             tasks.append(BackgroundTask("poller", Poller(bot, parts.processor).run))
-    runtime = Runtime(services=services, web_app=app, ticker=ticker, tasks=tasks, on_stop=on_stop)
+    runtime = Runtime(
+        services=services, web_app=app, ticker=ticker, tasks=tasks, on_stop=on_stop, parts=parts
+    )
     await bot.initialize()
     return runtime
 

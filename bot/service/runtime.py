@@ -10,6 +10,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -40,6 +41,8 @@ class Runtime:
     _runner: web.AppRunner | None = None
     _running: list[asyncio.Task[None]] = field(default_factory=list)
     port: int | None = None
+    # The built pieces (router, dispatcher, ...), for the demo and tests to reach into.
+    parts: Any = None
 
     async def start(self, host: str, port: int) -> None:
         await migrate.upgrade(self.services.database)

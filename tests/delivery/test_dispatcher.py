@@ -445,3 +445,66 @@ async def test_stop_lets_in_flight_sends_finish_and_leaves_the_rest_pending(data
     statuses = sorted(r.status for r in (await rows(database)).values())
     assert statuses == ["pending"] * 4 + ["sent"]
     assert len(channel.sent) == 1
+
+
+async def test_run_forever_sends_new_work_and_settles_a_dead_workers_rows(database, clock):
+    a, b = await make_youths(database, clock, 2)
+    orphan = await put(database, clock, a, "half sent")
+    dead = OutboxStore(database, worker_id="dead", lease=timedelta(seconds=1))
+    batch = await dead.claim(limit=1, now=clock.now(), per_chat_interval=1.0)
+    await dead.begin_sending(
+        [m.id for m in batch.messages], now=clock.now(), hold_check=None, hold_for=timedelta(0)
+    )
+    channel = MemoryChannel()
+    worker = dispatcher(
+        database, channel, clock, None, poll_interval=0.02, lease=timedelta(seconds=0.2)
+    )
+    running = asyncio.create_task(worker.run_forever())
+    try:
+        later = await put(database, clock, b, "nieuw")
+        worker.notify()
+        clock.advance(timedelta(seconds=2))  # the dead worker's lease runs out
+        for _ in range(200):
+            stored = await rows(database)
+            if stored[later].status == "sent" and stored[orphan].status == "uncertain":
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await asyncio.wait_for(worker.stop(), 5)
+        await asyncio.wait_for(running, 5)
+    stored = await rows(database)
+    assert stored[later].status == "sent"
+    assert stored[orphan].status == "uncertain"
+    assert channel.texts_to(b.telegram_chat_id) == ["nieuw"]
+    assert channel.texts_to(a.telegram_chat_id) == []
+
+
+async def test_a_worker_whose_lease_ran_out_does_not_send_a_row_taken_over(database, clock):
+    (youth,) = await make_youths(database, clock, 1)
+    message_id = await put(database, clock, youth, "x")
+    slow = OutboxStore(database, worker_id="slow", lease=timedelta(seconds=10))
+    fast = OutboxStore(database, worker_id="fast", lease=timedelta(seconds=10))
+    assert [
+        m.id for m in (await slow.claim(limit=5, now=clock.now(), per_chat_interval=1)).messages
+    ] == [message_id]
+    clock.advance(timedelta(seconds=11))
+    assert [
+        m.id for m in (await fast.claim(limit=5, now=clock.now(), per_chat_interval=1)).messages
+    ] == [message_id]
+    check = {"now": clock.now(), "hold_check": None, "hold_for": timedelta(0)}
+    assert await slow.begin_sending([message_id], **check) == {}
+    assert await fast.begin_sending([message_id], **check) == {message_id: None}
+
+
+async def test_a_channel_exception_is_retried_not_lost(database, clock, fake_time):
+    (youth,) = await make_youths(database, clock, 1)
+    message_id = await put(database, clock, youth, "x")
+
+    def explode(message):
+        raise ConnectionResetError("peer reset")
+
+    worker = dispatcher(database, MemoryChannel(explode), clock, fake_time)
+    await worker.drain()
+    row = (await rows(database))[message_id]
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.last_error == "channel error: ConnectionResetError"

@@ -15,6 +15,7 @@ from bot.i18n_build import (
     BuildError,
     catalog_paths,
     catalog_problems,
+    compendium_paths,
     compile_catalogs,
     msgfmt_problems,
     outdated_catalogs,
@@ -52,6 +53,16 @@ def test_catalogs_are_up_to_date_with_the_template() -> None:
 
 @pytest.mark.parametrize("po", CATALOGS, ids=lambda p: p.parent.parent.name)
 def test_catalog_is_valid_and_complete(po: Path) -> None:
+    _msgfmt_or_fail()
+    problems = catalog_problems(po)
+    assert not problems, "\n".join(map(str, problems))
+
+
+COMPENDIUMS = compendium_paths(ROOT / "locales")
+
+
+@pytest.mark.parametrize("po", COMPENDIUMS, ids=lambda p: p.parent.name)
+def test_compendium_translations_are_valid(po: Path) -> None:
     _msgfmt_or_fail()
     problems = catalog_problems(po)
     assert not problems, "\n".join(map(str, problems))
@@ -205,3 +216,11 @@ def test_update_fills_letterless_texts_and_compendium_translations(project: Path
     assert po.get("Tot later").string == "See you later"
     assert po.get("Nieuw").string == ""  # a fuzzy compendium entry is not trusted
     assert outdated_catalogs(project) == []
+
+
+def test_same_as_source_is_allowed_per_language(tmp_path: Path) -> None:
+    same = [("School", "School", set())]
+    en = read_catalog(write_catalog(tmp_path, "en", same), "en")
+    pl = read_catalog(write_catalog(tmp_path, "pl", same), "pl")
+    assert untranslated_problems(en, "en") == []
+    assert [p.what for p in untranslated_problems(pl, "pl")] == ["translation is the Dutch text"]

@@ -91,3 +91,9 @@ def test_naive_datetimes_are_refused() -> None:
 )
 def test_numbers(lang: str, expected: str) -> None:
     assert format_number(1234.5, lang) == expected
+
+
+def test_zone_may_be_given_by_name() -> None:
+    moment = datetime(2026, 7, 7, 12, 5, tzinfo=UTC)
+    assert format_datetime_local(moment, "nl", "Europe/Amsterdam") == "dinsdag 7 juli, 14:05"
+    assert format_day(moment, "nl", "Pacific/Kiritimati") == "woensdag 8 juli"

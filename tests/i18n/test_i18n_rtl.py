@@ -62,3 +62,18 @@ def test_bidi_safe_is_idempotent() -> None:
 @pytest.mark.parametrize("value", ["Sam", "113", "a@b.nl"])
 def test_isolate_wraps(value: str) -> None:
     assert isolate(value) == f"{FSI}{value}{PDI}"
+
+
+def test_names_of_several_words_keep_their_word_order() -> None:
+    # The flows fill names in before translation helpers run, so bidi_safe sees plain text.
+    text = "مرحبا Sara Janssen، كيف حالك؟ Zoë de Vries."
+    display = shown(bidi_safe(text, "ar"))
+    assert "Sara Janssen" in display
+    assert "Zoë de Vries" in display
+    assert "Janssen Sara" not in display
+
+
+def test_trailing_punctuation_stays_with_the_arabic_sentence() -> None:
+    safe = bidi_safe("زر 113.nl.", "ar")
+    assert safe.endswith(f"{FSI}113.nl{PDI}.")
+    assert shown(safe).startswith(".113.nl")

@@ -76,7 +76,8 @@ class TelegramChannel:
                 )
         except RetryAfter as exc:
             self.last_call_ok = True
-            return RetryLater(after_seconds=_seconds(exc.retry_after), reason="429")
+            # Telegram does not say which limit was hit; honouring it for every chat is safe.
+            return RetryLater(after_seconds=_seconds(exc.retry_after), reason="rate_limited")
         except Forbidden:
             self.last_call_ok = True
             return Blocked()

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.channels.base import RetryLater
+from bot.delivery.pacing import Pacer
+from bot.delivery.retry import RetryKind, RetryPolicy, classify
+
+
+def test_fixed_spacing_never_lets_two_sends_closer_than_one_over_rate():
+    pacer = Pacer(rate_per_second=30, per_chat_interval=1.0)
+    starts, now = [], 0.0
+    for chat in range(90):
+        now += pacer.global_wait(now)
+        starts.append(now)
+        pacer.take(chat, now)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) == pytest.approx(1 / 30)
+    # any window of one second holds at most 30 starts (1e-9: float sums of 1/30)
+    assert max(sum(1 for s in starts if t <= s < t + 1 - 1e-9) for t in starts) == 30
+
+
+def test_per_chat_interval_and_untake():
+    pacer = Pacer(rate_per_second=1000, per_chat_interval=1.0)
+    previous = pacer.take(7, 10.0)
+    assert pacer.chat_wait(7, 10.5) == pytest.approx(0.5)
+    assert pacer.chat_wait(8, 10.5) == 0
+    pacer.untake(7, previous)  # the send was cancelled: no wait for it
+    assert pacer.chat_wait(7, 10.5) == 0
+
+
+def test_a_global_pause_holds_everyone():
+    pacer = Pacer(rate_per_second=30, per_chat_interval=1.0)
+    pacer.pause_all(now=3.0, seconds=5.0)
+    assert pacer.global_wait(3.0) == pytest.approx(5.0)
+    assert pacer.global_wait(8.0) == 0
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="rate_per_second"):
+        Pacer(rate_per_second=0, per_chat_interval=1.0)
+    with pytest.raises(ValueError, match="per_chat_interval"):
+        Pacer(rate_per_second=30, per_chat_interval=-1)
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        ("rate_limited", RetryKind.GLOBAL_RATE_LIMIT),
+        ("rate_limited: retry after 7", RetryKind.GLOBAL_RATE_LIMIT),
+        ("rate_limited_chat", RetryKind.CHAT_RATE_LIMIT),
+        ("timeout", RetryKind.TRANSIENT),
+        ("HTTP 502", RetryKind.TRANSIENT),
+        ("rate_limitedness", RetryKind.TRANSIENT),
+    ],
+)
+def test_classify(reason, kind):
+    assert classify(RetryLater(1.0, reason)) is kind
+
+
+def test_backoff_grows_is_capped_and_respects_the_floor():
+    policy = RetryPolicy(base_seconds=2, cap_seconds=60, max_attempts=5)
+    assert [policy.backoff(n, floor=0, jitter=0.999999) for n in (1, 2, 3)] == pytest.approx(
+        [2, 4, 8]
+    )
+    assert policy.backoff(1, floor=0, jitter=0) == pytest.approx(1)  # equal jitter: half at least
+    assert policy.backoff(20, floor=0, jitter=0.999999) == pytest.approx(60)
+    assert policy.backoff(1, floor=30, jitter=0) == 30
+    assert not policy.gives_up(4) and policy.gives_up(5)
