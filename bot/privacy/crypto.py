@@ -20,6 +20,7 @@ Without ``INBEELD_DATA_KEY`` (decision, see README "Data keys"):
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -239,3 +240,26 @@ class EncryptedText(TypeDecorator[str]):
 _NO_SQL_COMPARISON = (
     "encrypted columns cannot be compared or sorted in SQL; load the rows and filter in Python"
 )
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON document (e.g. an outgoing message: its text and buttons) encrypted as one token."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return key_ring().encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return json.loads(key_ring().decrypt(value))
+
+    comparator_factory = EncryptedText.comparator_factory
+
+
+# Every column type whose stored value is a Fernet token (key rotation finds them by this).
+ENCRYPTED_TYPES: tuple[type, ...] = (EncryptedText, EncryptedJSON)

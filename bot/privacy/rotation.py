@@ -2,9 +2,9 @@
 
 Put the new key first in ``INBEELD_DATA_KEY`` (``new,old``), restart the service so new writes
 use it, run ``inbeeld keys rotate``, then drop the old key. The columns are found from the
-metadata (every `EncryptedText` column), read in batches by primary key, and each batch is
-committed on its own: an interrupted run keeps what it did, and a rerun skips every value the
-newest key already opens, so running it twice changes nothing the second time.
+metadata (every `EncryptedText`/`EncryptedJSON` column), read in batches by primary key, and
+each batch is committed on its own: an interrupted run keeps what it did, and a rerun skips
+every value the newest key already opens, so running it twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Column, MetaData, Table, Text, bindparam, select, type_coerce, update
 
 from bot.models import metadata
-from bot.privacy.crypto import EncryptedText, KeyRing
+from bot.privacy.crypto import ENCRYPTED_TYPES, KeyRing
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def encrypted_columns(schema: MetaData = metadata) -> list[tuple[Table, Column]]
         (table, column)
         for table in schema.sorted_tables
         for column in table.columns
-        if isinstance(column.type, EncryptedText)
+        if isinstance(column.type, ENCRYPTED_TYPES)
     ]
 
 

@@ -6,8 +6,8 @@ Every log record that reaches the root logger is formatted with `bot.logs.Logfmt
 sensitive values the tests used:
 - names: every name stored in a person-name column (recorded by ORM insert/update listeners),
   and the first and last names in the cohort sample files in tests/data;
-- message texts: every free text written to an encrypted column (answers, chat messages, notes)
-  that looks like a sentence;
+- message texts: every free text written to an encrypted column (answers, chat messages, notes,
+  outgoing messages) that looks like a sentence;
 - invitation tokens: every token `bot.invites.new_invite_token` handed out;
 - anything shaped like a secret: Telegram bot tokens and long mixed-case random strings
   (invitation tokens, session cookies).
@@ -188,7 +188,7 @@ def _record_names(sensitive: SensitiveValues) -> None:
 
 
 def _record_texts(sensitive: SensitiveValues) -> None:
-    from bot.privacy.crypto import EncryptedText
+    from bot.privacy.crypto import EncryptedJSON, EncryptedText
 
     original = EncryptedText.process_bind_param
 
@@ -198,6 +198,16 @@ def _record_texts(sensitive: SensitiveValues) -> None:
         return original(self, value, dialect)
 
     EncryptedText.process_bind_param = recording  # type: ignore[method-assign]
+
+    original_json = EncryptedJSON.process_bind_param
+
+    @functools.wraps(original_json)
+    def recording_json(self: Any, value: Any, dialect: Any) -> Any:
+        if isinstance(value, dict):
+            sensitive.add_text(value.get("text"))
+        return original_json(self, value, dialect)
+
+    EncryptedJSON.process_bind_param = recording_json  # type: ignore[method-assign]
 
 
 def _record_tokens(sensitive: SensitiveValues) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from bot.models import Answer, ChatMessage, Youth
+from bot.models import Answer, ChatMessage, OutboxMessage, Youth
 from bot.privacy.crypto import DataKeyError, KeyRing, new_key, use_key_ring
 from bot.privacy.export import export_youth
 from bot.storage import migrate
@@ -23,6 +23,8 @@ RAW_COLUMNS = {
     "answer": "value",
     "chatmessage": "text",
     "youth": "pause_reason",
+    "outboxmessage": "payload",
+    "signal": "reason",
 }
 
 
@@ -52,6 +54,8 @@ async def test_raw_columns_hold_only_tokens_and_the_orm_reads_text(database: Dat
         assert names == ["Lieke"]
         assert (await session.exec(select(Answer.value))).one() == person.answer_text
         assert (await session.exec(select(ChatMessage.text))).one() == person.message_text
+        payload = (await session.exec(select(OutboxMessage.payload))).one()
+        assert payload == {"text": "Hoi Lieke, hoe gaat het met je geld?"}
         youth = (await session.exec(select(Youth))).one()
         assert youth.pause_reason == person.pause_reason
         export = await export_youth(session, person.youth.id)
@@ -91,6 +95,8 @@ async def _check_file(database: Database, clock) -> None:
             assert b"schulden bij de bank" not in data
             assert b"ziekenhuis" not in data
             assert b"moeder weet" not in data
+            assert b"hoe gaat het met je geld" not in data
+            assert b"achterstand met de huur" not in data
 
 
 async def test_reading_with_the_wrong_key_fails_clearly(database: Database, clock):

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.cli import build_parser
-from bot.models import Answer, ChatMessage, Youth
+from bot.models import Answer, ChatMessage, OutboxMessage, Youth
 from bot.privacy import rotation
 from bot.privacy.crypto import DataKeyError, KeyRing, new_key, use_key_ring
 from bot.privacy.rotation import encrypted_columns, rotate_keys
@@ -41,7 +41,10 @@ async def _read_all(database: Database) -> list[str | None]:
         answers = (await session.exec(select(Answer.value).order_by(Answer.id))).all()
         messages = (await session.exec(select(ChatMessage.text).order_by(ChatMessage.id))).all()
         reasons = (await session.exec(select(Youth.pause_reason).order_by(Youth.id))).all()
-    return [*answers, *messages, *reasons]
+        payloads = (
+            await session.exec(select(OutboxMessage.payload).order_by(OutboxMessage.id))
+        ).all()
+    return [*answers, *messages, *reasons, *(p["text"] for p in payloads)]
 
 
 async def _raw_tokens(database: Database) -> list[str]:
@@ -55,7 +58,13 @@ async def _raw_tokens(database: Database) -> list[str]:
 
 def test_the_encrypted_columns_are_found_from_the_metadata():
     names = {f"{t.name}.{c.name}" for t, c in encrypted_columns()}
-    assert {"answer.value", "chatmessage.text", "youth.pause_reason"} <= names
+    assert {
+        "answer.value",
+        "chatmessage.text",
+        "youth.pause_reason",
+        "outboxmessage.payload",
+        "signal.reason",
+    } <= names
 
 
 async def test_rotation_moves_everything_to_the_new_key_and_the_old_one_can_go(
@@ -66,12 +75,12 @@ async def test_rotation_moves_everything_to_the_new_key_and_the_old_one_can_go(
         await _people(database, clock)
         before = await _read_all(database)
     stored = await _raw_tokens(database)
-    assert len(stored) == 9
+    assert len(stored) == 15  # answer, message, pause reason, outbox payload, signal
 
     both = KeyRing([new, old])
     report = await rotate_keys(database, both, batch=2)
-    assert report.checked == 9
-    assert report.rewritten == 9
+    assert report.checked == 15
+    assert report.rewritten == 15
     assert report.by_column["answer.value"] == 3
 
     for token in await _raw_tokens(database):
@@ -82,7 +91,7 @@ async def test_rotation_moves_everything_to_the_new_key_and_the_old_one_can_go(
         await _read_all(database)
 
     again = await rotate_keys(database, both, batch=2)
-    assert (again.checked, again.rewritten) == (9, 0)
+    assert (again.checked, again.rewritten) == (15, 0)
 
 
 async def test_an_interrupted_rotation_resumes(database: Database, clock, monkeypatch):
@@ -109,7 +118,7 @@ async def test_an_interrupted_rotation_resumes(database: Database, clock, monkey
     current = [both.is_current(token) for token in await _raw_tokens(database)]
     assert current.count(True) == 2  # the first batch was committed, the second rolled back
     report = await rotate_keys(database, both, batch=2)
-    assert report.rewritten == 10
+    assert report.rewritten == 18
     with use_key_ring(KeyRing([new])):
         assert await _read_all(database) == before
 
@@ -133,10 +142,10 @@ async def test_the_cli_rotates_with_the_keys_from_the_setting(
     with use_key_ring(KeyRing([old])):  # the command installs its own ring; restore afterwards
         assert await args.handler(args) == 0
     out = capsys.readouterr().out
-    assert "checked 6 encrypted values, re-encrypted 6" in out
+    assert "checked 10 encrypted values, re-encrypted 10" in out
     assert "can be removed" in out
     with use_key_ring(KeyRing([new])):
-        assert len(await _read_all(database)) == 6
+        assert len(await _read_all(database)) == 8
 
 
 async def test_the_cli_refuses_a_bad_key_setting(database: Database, monkeypatch, capsys):

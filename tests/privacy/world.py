@@ -110,6 +110,7 @@ async def populate(
             source_key=f"answer:{conversation.id}",
             fired_at=now,
             escalation_id=escalation.id,
+            reason={"evidence": [{"key": "money", "value": "achterstand met de huur"}]},
         )
     )
     # Sent to the youth's chat before their record was linked: found through chat_id only.
@@ -117,7 +118,7 @@ async def populate(
         OutboxMessage(
             chat_id=chat_id,
             youth_id=None,
-            payload={"text": "hallo"},
+            payload={"text": f"Hoi {first_name}, hoe gaat het met je geld?"},
             not_before=now,
             created_at=now - timedelta(minutes=1),
         )
