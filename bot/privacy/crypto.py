@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -198,6 +199,16 @@ def configure_data_keys(settings: Any) -> KeyRing:
     ring = resolve_data_keys(secret, settings.database_url)
     configure_key_ring(ring)
     return ring
+
+
+def configure_data_keys_or_exit(settings: Any) -> KeyRing:
+    """For the CLI (`inbeeld run`, `inbeeld demo`): one line naming INBEELD_DATA_KEY and what
+    to do, exit status 2, no traceback."""
+    try:
+        return configure_data_keys(settings)
+    except DataKeyError as exc:
+        print(f"inbeeld: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 class EncryptedText(TypeDecorator[str]):

@@ -18,6 +18,7 @@ from bot.privacy.crypto import (
     EncryptedText,
     KeyRing,
     configure_data_keys,
+    configure_data_keys_or_exit,
     key_ring,
     new_key,
     resolve_data_keys,
@@ -144,3 +145,14 @@ def test_configure_from_settings_installs_the_ring(tmp_path: Path, monkeypatch):
         ring = configure_data_keys(settings)
         assert key_ring() is ring
         assert Fernet(key.encode()).decrypt(key_ring().encrypt("y").encode()) == b"y"
+
+
+def test_the_cli_start_up_refuses_postgres_without_a_key(monkeypatch, capsys):
+    monkeypatch.delenv("INBEELD_DATA_KEY", raising=False)
+    settings = load_settings(database_url="postgresql://postgres@127.0.0.1:5432/x")
+    with use_key_ring(KeyRing([new_key()])), pytest.raises(SystemExit) as stop:
+        configure_data_keys_or_exit(settings)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("inbeeld: configuration error: INBEELD_DATA_KEY: required")
+    assert "Traceback" not in err
