@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bot.cli import db_commands, keys_commands, run_commands
+from bot.cli import db_commands, keys_commands, run_commands, schedule_commands
 
 Register = Callable[[argparse._SubParsersAction], None]
 
@@ -13,5 +13,6 @@ REGISTRY: list[Register] = [
     run_commands.register_run,
     run_commands.register_demo,
     db_commands.register,
+    schedule_commands.register,
     keys_commands.register,
 ]

@@ -38,6 +38,13 @@ class Watchers(Protocol):
         """Something happened that may be a signal on its own (blocked, erasure requested)."""
         ...
 
+    async def coordinator_task(
+        self, session: AsyncSession, youth: Youth, note: str, now: datetime
+    ) -> None:
+        """Something for the youth's coordinator to do (a planned task, a re-offer to make in
+        person). `note` is short Dutch staff text without answers or message texts."""
+        ...
+
     async def coordinator_update(
         self, session: AsyncSession, staff: StaffUser, event: IncomingEvent, now: datetime
     ) -> None:

@@ -15,7 +15,7 @@ from bot.storage.types import UTCDateTime
 class Escalation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int = Field(foreign_key="youth.id", index=True)
-    state: str = Field(default="open", max_length=16, index=True)
+    state: str = Field(default="open", max_length=24, index=True)
     severity: str = Field(max_length=10)
     coordinator_id: int | None = Field(default=None, foreign_key="staffuser.id", index=True)
     opened_at: datetime = Field(sa_type=UTCDateTime)

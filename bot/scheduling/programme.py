@@ -32,6 +32,8 @@ DEFAULT_PROGRAMME_ID = "klas-van"
 PROGRAMMES_DIR = Path(__file__).resolve().parents[2] / "flows" / "programmes"
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+# Flow ids follow the flow files (flows/README.md): a-z 0-9 _, at most 24 characters.
+_FLOW_PATTERN = r"^[a-z0-9_]{1,24}$"
 
 
 def _between(low: int, high: int) -> AfterValidator:
@@ -54,7 +56,8 @@ DayOfMonth = Between(1, 28)
 ReminderDay = Between(1, 30)
 SilenceDays = Between(1, 60)
 InviteDelayDays = Between(0, 60)
-FlowId = Annotated[str, Field(pattern=_ID_PATTERN)]
+Ident = Annotated[str, Field(pattern=_ID_PATTERN)]
+FlowId = Annotated[str, Field(pattern=_FLOW_PATTERN)]
 
 
 class ProgrammeError(Exception):
@@ -106,7 +109,7 @@ class Reoffer(_Strict):
 
     enabled: bool = True
     after_months: TermMonth = 12
-    flow: FlowId = "heraanbod"
+    flow: FlowId = "reoffer"
 
 
 class CoordinatorTask(_Strict):
@@ -116,7 +119,7 @@ class CoordinatorTask(_Strict):
     invited a week after the coordinator's reminder, once there is time to propose a date.
     """
 
-    id: FlowId
+    id: Ident
     description: Annotated[str, Field(min_length=1)]
     calendar_months: tuple[CalendarMonth, ...] | None = None
     contact_months: tuple[TermMonth, ...] | None = None
@@ -144,7 +147,7 @@ class CoordinatorTask(_Strict):
 class Programme(_Strict):
     """One school's (or region's) rhythm of contact over the term after leaving."""
 
-    id: FlowId
+    id: Ident
     name: Annotated[str, Field(min_length=1)]
     description: str = ""
     duration_months: TermMonth
@@ -227,7 +230,11 @@ def format_validation_error(source: str, error: ValidationError) -> str:
         elif problem["type"] in _TYPE_MESSAGES:
             message = _TYPE_MESSAGES[problem["type"]]
         elif problem["type"] == "string_pattern_mismatch":
-            message = "must use only lowercase letters, digits and '-'"
+            message = (
+                "a flow id uses only a-z, 0-9 and '_' (at most 24)"
+                if _FLOW_PATTERN in str(problem.get("ctx", {}).get("pattern", ""))
+                else "must use only lowercase letters, digits and '-'"
+            )
         lines.append(f"{source}: {where}: {message}" if where else f"{source}: {message}")
     return "\n".join(lines)
 

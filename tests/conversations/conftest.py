@@ -41,6 +41,9 @@ class RecordingWatchers:
     async def youth_event(self, session, youth, kind, now) -> None:
         self.calls.append(("event", kind))
 
+    async def coordinator_task(self, session, youth, note, now) -> None:
+        self.calls.append(("task", note))
+
     async def coordinator_update(self, session, staff, event, now) -> None:
         self.calls.append(("coordinator", event.kind))
 

@@ -119,7 +119,7 @@ def test_pro_zutphen_september_june_and_the_january_meeting():
     assert "januari-februari" in task.note
     invite = plan[2]
     assert invite.kind is ContactKind.INVITATION
-    assert invite.flow == "uitnodiging-gesprek"
+    assert invite.flow == "uitnodiging_gesprek"
     assert invite.parent_key == task.key
 
 
@@ -152,9 +152,7 @@ def test_end_of_month_leaving_date():
 def test_decliners_get_only_the_reoffer_at_twelve_months(programme_id):
     programme = PROGRAMMES[programme_id]
     plan = plan_contacts(programme, LEAVING, participation="nee", profile="arbeid")
-    assert [(c.key, c.kind, c.flow) for c in plan] == [
-        ("reoffer", ContactKind.REOFFER, "heraanbod")
-    ]
+    assert [(c.key, c.kind, c.flow) for c in plan] == [("reoffer", ContactKind.REOFFER, "reoffer")]
     assert plan[0].nominal_date == date(2027, 7, 10)
     assert plan[0].due_at == utc(2027, 7, 10, 8, 0)  # Saturday 10:00 summer time
 

@@ -209,7 +209,7 @@ def upgrade() -> None:
         "escalation",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("youth_id", sa.Integer(), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
         sa.Column("severity", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("coordinator_id", sa.Integer(), nullable=True),
         sa.Column("opened_at", bot.storage.types.UTCDateTime(timezone=True), nullable=False),

@@ -1,7 +1,7 @@
 """outbox automated flag and domain events
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22
 
 The outbox learns which messages are automated (a pause cancels them, an open human
@@ -17,7 +17,7 @@ from alembic import op
 import bot.storage.types
 
 revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Authentication and request hardening for the panel (OWASP ASVS level 2)."""

@@ -1,0 +1,198 @@
+"""Two service processes ticking one database act on each contact once; a quiet tick is cheap."""
+
+from __future__ import annotations
+
+import asyncio
+import time as wallclock
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, insert
+from sqlmodel import func, select
+
+from bot.models import ConsentEvent, Conversation, Region, ScheduledContact, School, Youth
+from bot.outreach.tick import Outreach, TickReport
+from bot.storage.db import Database
+from tests.outreach.conftest import Env, make_env
+
+pytestmark = pytest.mark.db
+
+LEAVING = date(2026, 7, 1)
+
+
+async def _youths_with_consent(env: Env, count: int) -> list[int]:
+    now = env.clock.now()
+    async with env.database.transaction() as session:
+        region = Region(name="Regio")
+        session.add(region)
+        await session.flush()
+        school = School(code="C", name="Pro Tilburg", type="pro", region_id=region.id)
+        session.add(school)
+        await session.flush()
+        youths = [
+            Youth(
+                school_id=school.id,  # type: ignore[arg-type]
+                student_number=str(i),
+                first_name="Test",
+                date_of_birth=date(2008, 1, 1),
+                leaving_date=LEAVING,
+                profile="arbeid",
+                municipality="Tilburg",
+                participation="ja",
+                telegram_user_id=9000 + i,
+                telegram_chat_id=9000 + i,
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(count)
+        ]
+        session.add_all(youths)
+        await session.flush()
+        for youth in youths:
+            session.add(
+                ConsentEvent(
+                    youth_id=youth.id,  # type: ignore[arg-type]
+                    purpose="checkins",
+                    action="granted",
+                    given_by="youth",
+                    text_version="v1",
+                    text_sha256="0" * 64,
+                    channel="telegram",
+                    recorded_at=now,
+                )
+            )
+        await session.flush()
+        for youth in youths:
+            await env.plans.sync(session, youth, now)
+    return [youth.id for youth in youths]  # type: ignore[misc]
+
+
+class Racing(Outreach):
+    """Waits until both processes hold their list of due youths before acting on the first."""
+
+    def __init__(self, *args, barrier: asyncio.Barrier, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.barrier = barrier
+        self.waited = False
+
+    async def _youth(self, session, youth_id, now, report):  # type: ignore[no-untyped-def]
+        if not self.waited:
+            self.waited = True
+            await self.barrier.wait()
+        await super()._youth(session, youth_id, now, report)
+
+
+async def test_two_ticks_at_once_act_on_each_contact_once(database: Database, clock) -> None:
+    env = make_env(database, clock)
+    ids = await _youths_with_consent(env, 12)
+    async with database.session() as session:
+        due = (
+            await session.exec(
+                select(func.max(ScheduledContact.due_at)).where(
+                    ScheduledContact.key == "checkin:m3"
+                )
+            )
+        ).one()
+    clock.set(due)
+    other_database = Database(database.url)  # a second process: its own engine and connections
+    barrier = asyncio.Barrier(2)
+    try:
+        first = Racing(database, clock, env.runner, env.plans, env.watchers, barrier=barrier)
+        second = Racing(other_database, clock, env.runner, env.plans, env.watchers, barrier=barrier)
+        reports: list[TickReport] = await asyncio.gather(first.tick(), second.tick())
+    finally:
+        await other_database.dispose()
+
+    assert all(report.youths == len(ids) for report in reports), "both saw every due youth"
+    assert sum(report.sent for report in reports) == len(ids)
+    assert sum(report.outcomes["failed"] for report in reports) == 0
+    async with database.session() as session:
+        per_contact = (
+            await session.exec(
+                select(Conversation.contact_id, func.count()).group_by(Conversation.contact_id)
+            )
+        ).all()
+        statuses = (
+            await session.exec(
+                select(ScheduledContact.status).where(ScheduledContact.key == "checkin:m3")
+            )
+        ).all()
+    assert len(per_contact) == len(ids)
+    assert all(count == 1 for _, count in per_contact)
+    assert statuses == ["sent"] * len(ids)
+    drained = await env.dispatcher.drain()
+    assert drained.sent == 2 * len(ids)  # greeting + first question, once per youth
+
+
+async def test_a_quiet_tick_is_one_query_and_fast_at_20000_youths(database: Database, clock):
+    env = make_env(database, clock)
+    count = 20_000
+    now = clock.now()
+    async with database.transaction() as session:
+        region = Region(name="Regio")
+        session.add(region)
+        await session.flush()
+        school = School(code="BIG", name="Groot", type="pro", region_id=region.id)
+        session.add(school)
+        await session.flush()
+        school_id = school.id
+    youth_rows = [
+        {
+            "id": i + 1,
+            "school_id": school_id,
+            "student_number": str(i),
+            "first_name": "T",
+            "date_of_birth": date(2008, 1, 1),
+            "leaving_date": LEAVING,
+            "profile": "arbeid",
+            "municipality": "Tilburg",
+            "language": "nl",
+            "participation": "ja",
+            "representative_required": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(count)
+    ]
+    contact_rows = [
+        {
+            "youth_id": i + 1,
+            "key": f"checkin:m{month}",
+            "kind": "checkin",
+            "series": "checkin",
+            "label": f"maand {month}",
+            "flow_id": "checkin",
+            "due_at": datetime(2026, 10, 1, 8, tzinfo=now.tzinfo)
+            + timedelta(days=30 * n, minutes=i % 600),
+            "status": "planned",
+        }
+        for i in range(count)
+        for n, month in enumerate((3, 6, 9, 12))
+    ]
+    async with database.transaction() as session:
+        connection = await session.connection()
+        await connection.execute(insert(Youth.__table__), youth_rows)  # type: ignore[attr-defined]
+        await connection.execute(insert(ScheduledContact.__table__), contact_rows)  # type: ignore[attr-defined]
+    if database.dialect == "postgresql":
+        async with database.engine.connect() as connection:
+            await connection.exec_driver_sql("ANALYZE")
+
+    statements: list[str] = []
+
+    def count_statement(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    await env.outreach.tick()  # warm up the connection pool
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count_statement)
+    try:
+        timings = []
+        for _ in range(5):
+            statements.clear()
+            started = wallclock.perf_counter()
+            report = await env.outreach.tick()
+            timings.append(wallclock.perf_counter() - started)
+            assert report.youths == 0
+            assert len(statements) == 1, statements
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count_statement)
+    assert min(timings) < 0.020, f"quiet tick took {min(timings) * 1000:.1f} ms"
