@@ -1,11 +1,13 @@
 """Erasure: remove a youth and every row that refers to them (AVG art. 17).
 
 The rows are found by walking the schema (`bot.privacy.schema`), and deleted children first, so
-the database's foreign keys never see a dangling reference. What stays is one anonymous domain
-event saying that an erasure happened, when, why and by which staff member: no youth id, no name.
+the database's foreign keys never see a dangling reference. What stays is one anonymous entry in
+the audit log (`youth_erased`) saying that an erasure happened, when, why and by which staff
+member: no youth id, no name.
 
-The panel's audit log (when it lands) keeps its `youth_id` numbers on purpose: it has no
-foreign key, is hash-chained, and after erasure the number points at nothing.
+Earlier audit entries keep their `youth_id` numbers on purpose: the log has no foreign keys, is
+hash-chained (changing a row would break the chain) and must outlive the record (NEN 7513);
+after erasure the number points at nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from enum import StrEnum
 from sqlalchemy import MetaData, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import DomainEvent, StaffUser, metadata
+from bot.audit.log import record_event
+from bot.models import StaffUser, metadata
 from bot.privacy.schema import YOUTH_TABLE, referring_tables, youth_rows
 
 log = logging.getLogger(__name__)
@@ -76,19 +79,13 @@ async def erase_youth(
     await session.exec(delete(youth_table).where(youth_table.c.id == youth_id))
     counts[YOUTH_TABLE] = 1
     _forget_deleted(session, found.ids, youth_id)
-    session.add(
-        DomainEvent(
-            kind=ERASED_EVENT,
-            youth_id=None,
-            data={
-                "reason": str(reason),
-                "staff_user_id": staff_id,
-                "rows": sum(counts.values()),
-            },
-            occurred_at=now,
-            # Nothing acts on it: it is the anonymous record that the erasure happened.
-            handled_at=now,
-        )
+    await record_event(
+        session,
+        _At(now),
+        action=ERASED_EVENT,
+        actor_id=staff_id,
+        youth_id=None,
+        detail={"reason": str(reason), "rows": sum(counts.values())},
     )
     await session.flush()
     log.info(
@@ -96,6 +93,16 @@ async def erase_youth(
         extra={"reason": str(reason), "rows": sum(counts.values()), "tables": len(counts)},
     )
     return ErasureReport(counts)
+
+
+@dataclass(frozen=True)
+class _At:
+    """The audit log takes a clock; erasure is given its moment."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        return self.moment
 
 
 def _forget_deleted(session: AsyncSession, ids: dict[str, set[int]], youth_id: int) -> None:

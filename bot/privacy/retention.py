@@ -3,9 +3,10 @@
 The deadline is `term_end(programme, leaving_date)` plus ``INBEELD_RETENTION_MONTHS`` (default
 12), counted in calendar months on the Amsterdam calendar day. Erasure is complete (see
 `bot.privacy.erasure`): no anonymous copy of answers is kept. Statistics are therefore computed
-over the data that is still kept; the anonymous ``youth_erased`` events (reason ``retention``)
-say how many records left and when. Choosing deletion over anonymised aggregates keeps the
-guarantee simple to check: after the deadline nothing about the youth is left to re-identify.
+over the data that is still kept; the anonymous ``youth_erased`` audit entries (reason
+``retention``) say how many records left and when. Choosing deletion over anonymised
+aggregates keeps the guarantee simple to check: after the deadline nothing about the youth is
+left to re-identify.
 
 The service tick calls `retention_sweep`; each youth is erased in a transaction of its own, and
 one call handles at most `limit` youths, so a large backlog is cleared over several ticks

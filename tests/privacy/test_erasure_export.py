@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, select
 from sqlmodel import select as orm_select
 
-from bot.models import Answer, DomainEvent, Youth, metadata
+from bot.audit.log import verify_chain
+from bot.models import Answer, AuditEvent, Youth, metadata
 from bot.privacy.crypto import EncryptedText
 from bot.privacy.erasure import ERASED_EVENT, ErasureReason, erase_youth
 from bot.privacy.export import OMITTED_COLUMNS, export_document, export_youth, youth_tables
@@ -136,12 +137,13 @@ async def test_erasure_leaves_no_row_that_refers_to_the_youth(database: Database
         # the other youth is untouched
         assert (await youth_rows(session, metadata, stays.youth.id)).ids == before_stays.ids
         event = (
-            await session.exec(orm_select(DomainEvent).where(DomainEvent.kind == ERASED_EVENT))
+            await session.exec(orm_select(AuditEvent).where(AuditEvent.action == ERASED_EVENT))
         ).one()
     assert event.youth_id is None
-    assert event.handled_at is not None
-    assert event.data == {"reason": "request", "staff_user_id": staff.id, "rows": report.rows}
-    assert "Fenna" not in json.dumps(event.data)
+    assert event.actor_id == staff.id
+    assert json.loads(event.detail) == {"reason": "request", "rows": report.rows}
+    assert "Fenna" not in event.detail
+    assert (await verify_chain(database)).ok
 
     counts_after = await _counts(database)
     assert counts_after["youth"] == counts_before["youth"] - 1
@@ -158,9 +160,10 @@ async def test_erasing_twice_or_an_unknown_youth_is_a_lookup_error(database: Dat
             await erase_youth(session, gone.youth.id, staff, clock.now())
     async with database.session() as session:
         events = (
-            await session.exec(orm_select(DomainEvent).where(DomainEvent.kind == ERASED_EVENT))
+            await session.exec(orm_select(AuditEvent).where(AuditEvent.action == ERASED_EVENT))
         ).all()
-    assert [e.data["reason"] for e in events] == ["retention"]
+    assert [json.loads(e.detail)["reason"] for e in events] == ["retention"]
+    assert [e.actor_id for e in events] == [None]
 
 
 async def test_erasure_keeps_the_callers_other_objects_usable(database: Database, clock):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -9,7 +10,7 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.models import DomainEvent, Youth
+from bot.models import AuditEvent, Youth
 from bot.privacy.erasure import ERASED_EVENT
 from bot.privacy.retention import due_for_erasure, erase_after, retention_sweep
 from bot.scheduling import DEFAULT_PROGRAMME_ID, load_programmes
@@ -89,11 +90,11 @@ async def test_the_sweep_erases_exactly_those_past_their_deadline(database: Data
 
     async with database.session() as session:
         events = (
-            await session.exec(select(DomainEvent).where(DomainEvent.kind == ERASED_EVENT))
+            await session.exec(select(AuditEvent).where(AuditEvent.action == ERASED_EVENT))
         ).all()
     assert len(events) == 4
-    assert {e.data["reason"] for e in events} == {"retention"}
-    assert all(e.youth_id is None and e.data["staff_user_id"] is None for e in events)
+    assert {json.loads(e.detail)["reason"] for e in events} == {"retention"}
+    assert all(e.youth_id is None and e.actor_id is None for e in events)
 
 
 async def test_months_and_limit_are_honoured(database: Database):
