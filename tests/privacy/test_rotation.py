@@ -163,3 +163,27 @@ def test_keys_new_prints_a_usable_key(capsys):
     key = capsys.readouterr().out.strip()
     assert Fernet(key.encode()).decrypt(Fernet(key.encode()).encrypt(b"x")) == b"x"
     assert rotation.ROTATE_BATCH > 0
+
+
+async def test_the_panels_sealed_totp_secrets_are_rotated_too(database: Database, clock):
+    from admin.security.sealing import seal, unseal
+    from bot.config import load_settings
+    from bot.models import StaffUser
+
+    old, new = new_key(), new_key()
+    with_old = load_settings(database_url=database.url, data_key=old)
+    with_new = load_settings(database_url=database.url, data_key=new)
+    async with database.transaction() as session:
+        region = await factories.region(session)
+        sealed = await factories.coordinator(session, clock.now(), region, email="a@x.nl")
+        plain = await factories.coordinator(session, clock.now(), region, email="b@x.nl")
+        sealed.totp_secret = seal(with_old, "JBSWY3DPEHPK3PXP")
+        plain.totp_secret = "KRSXG5CTMVRXEZLU"  # stored before any key was set
+    report = await rotate_keys(database, KeyRing([new, old]))
+    assert report.by_column["staffuser.totp_secret"] == 1
+    async with database.session() as session:
+        rows = {u.email: u.totp_secret for u in (await session.exec(select(StaffUser))).all()}
+    assert unseal(with_new, rows["a@x.nl"]) == "JBSWY3DPEHPK3PXP"
+    assert rows["b@x.nl"] == "KRSXG5CTMVRXEZLU"
+    again = await rotate_keys(database, KeyRing([new, old]))
+    assert again.by_column["staffuser.totp_secret"] == 0
