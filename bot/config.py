@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         None,
         description="Fernet key(s) that encrypt free text at rest, comma-separated, newest first.",
     )
+    retention_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="Months after a youth's programme ends before their data is erased.",
+    )
     public_url: str | None = Field(
         None, description="Public base URL of the panel, used in links sent to coordinators."
     )

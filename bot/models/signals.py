@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.privacy.crypto import EncryptedJSON
 from bot.storage.types import UTCDateTime
 
 
@@ -44,7 +45,8 @@ class Signal(SQLModel, table=True):
     rule_id: str = Field(max_length=60)
     severity: str = Field(max_length=10)
     source_key: str = Field(max_length=120)  # the answer or event that fired it
-    reason: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The evidence: copies of answer values, so encrypted at rest like the answers themselves.
+    reason: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)
     fired_at: datetime = Field(sa_type=UTCDateTime, index=True)
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id", index=True)
 
