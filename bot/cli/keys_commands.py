@@ -16,14 +16,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("keys", help="data keys for encryption at rest")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     new = actions.add_parser("new", help="print a fresh key for INBEELD_DATA_KEY")
-    new.set_defaults(handler=_new)
+    new.set_defaults(handler=_new, needs_data_key=False)
     rotate = actions.add_parser(
         "rotate", help="re-encrypt every stored text with the first key of INBEELD_DATA_KEY"
     )
     rotate.add_argument(
         "--batch", type=int, default=ROTATE_BATCH, help="rows per transaction (default %(default)s)"
     )
-    rotate.set_defaults(handler=_rotate)
+    rotate.set_defaults(handler=_rotate, needs_data_key=False)
 
 
 def _new(_args: argparse.Namespace) -> int:

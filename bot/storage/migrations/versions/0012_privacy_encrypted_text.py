@@ -1,7 +1,7 @@
 """free text encrypted at rest
 
 Revision ID: 0012
-Revises: 0003
+Revises: 0011
 Create Date: 2026-11-22
 
 Answers, chat messages, pause reasons, outbox payloads and signal evidence become Fernet tokens
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0003"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
