@@ -28,6 +28,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.i18n import SUPPORTED_LANGUAGES, CatalogError, get_translator, gettext
 from bot.outreach.holds import human_conversation_open
 from bot.outreach.tick import Outreach
+from bot.privacy.retention import retention_sweep
 from bot.scheduling import ProgrammeError, load_programmes
 from bot.service.health import Health
 from bot.service.periodic import Periodic, Step
@@ -96,6 +97,13 @@ def build_parts(
             Step("outreach", outreach.tick),
             Step("escalations", watchers.tick),
             Step("panel-housekeeping", lambda: purge_panel_records(database, clock), DAILY),
+            Step(
+                "retention",
+                lambda: retention_sweep(
+                    database, clock, programmes, months=settings.retention_months, zone=zone
+                ),
+                timedelta(hours=1),
+            ),
         ],
     )
     return Parts(services, plans, router, dispatcher, outreach, watchers, periodic, processor)
