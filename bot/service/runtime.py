@@ -22,6 +22,9 @@ from bot.storage import migrate
 log = logging.getLogger(__name__)
 
 
+SHUTDOWN_SECONDS = 5.0
+
+
 class PortUnavailable(RuntimeError):
     """The web server's address is taken or not ours; said in one line, not a traceback."""
 
@@ -52,7 +55,8 @@ class Runtime:
         await migrate.upgrade(self.services.database)
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
+        # Long-polling pages (the demo phone) must not hold a stop for a minute.
+        site = web.TCPSite(self._runner, host, port, shutdown_timeout=SHUTDOWN_SECONDS)
         try:
             await site.start()
         except OSError as exc:
