@@ -220,3 +220,18 @@ async def test_a_late_yes_brings_the_missed_checkin_that_is_still_worth_sending(
     assert rows["checkin:m3"].status == "planned"
     assert rows["checkin:m3"].due_at < clock.now() < rows["checkin:m3"].expires_at
     assert rows["checkin:m6"].due_at > clock.now()
+
+
+@pytest.mark.parametrize("language", ["nl", "en", "ar", "tr", "pl", "uk"])
+async def test_a_stranger_writing_crisis_words_still_gets_the_hotlines(harness, database, language):
+    from bot.crisis.replies import crisis_reply_for_stranger
+
+    await harness.send(513, "text", text="ik wil dood", language_code=language)
+    [message] = await _outbox(database, 513)
+    text = crisis_reply_for_stranger(language)
+    assert "113" in text and "112" in text and "{coordinator}" not in text
+    assert (
+        message.payload["text"].replace("\u2068", "").replace("\u2069", "").replace("\u200f", "")
+        == text
+    )
+    assert message.priority > 10
