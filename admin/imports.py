@@ -31,6 +31,7 @@ from admin.scope import school_is_visible
 from bot.audit import record_event
 from bot.clock import Clock
 from bot.cohort import CohortIssue, parse_cohort
+from bot.cohort.messages import render as render_issue
 from bot.conversations.plans import PlanSync
 from bot.models import Role, School, StaffUser
 from bot.scheduling import load_programmes
@@ -140,7 +141,10 @@ class Outcome:
 
 
 def _issue(issue: CohortIssue) -> Issue:
-    return Issue(issue.message("nl"), issue.line, issue.column)
+    # The page has its own line and column cells: the reason without the "Regel 3, kolom x:"
+    # prefix the CLI needs.
+    reason = render_issue(issue.code, "nl", None, None, issue.value, issue.params)
+    return Issue(reason, issue.line, issue.column)
 
 
 def _text(value: object) -> str:
