@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from collections.abc import Sequence
+from datetime import datetime
 from types import ModuleType
 from typing import Any
 
@@ -20,7 +22,13 @@ from admin.i18n import _
 from admin.scope import get_visible_school, visible_schools
 from admin.web import client_address, current_user, not_found, render, services
 from bot.audit import record_event
-from bot.invites import render_cards_csv, render_cards_pdf
+from bot.invites import (
+    InviteCard,
+    expiry_day,
+    invite_expires_at,
+    render_cards_csv,
+    render_cards_pdf,
+)
 from bot.models import Invitation, Youth
 
 FORMATS = ("pdf", "csv")
@@ -146,7 +154,7 @@ async def invitations_issue(request: web.Request) -> web.StreamResponse:
         if not issued:
             body = None
         else:
-            cards = await issuing.invitation_cards(session, issued, now)
+            cards = _cards(issued, school.name, now)
             # Rendered before the commit: if the file cannot be made, the old links still work.
             body = await asyncio.to_thread(
                 render_cards_pdf if kind == "pdf" else render_cards_csv, cards
@@ -175,6 +183,23 @@ async def invitations_issue(request: web.Request) -> web.StreamResponse:
         charset=None if kind == "pdf" else "utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _cards(issued: Sequence[Any], school_name: str, now: datetime) -> list[InviteCard]:
+    """One printable card per issued invitation, sorted by name so a teacher can hand them out."""
+    expires_on = expiry_day(invite_expires_at(now))
+    cards = [
+        InviteCard(
+            first_name=item.youth.first_name,
+            last_name=item.youth.last_name or "",
+            school_name=school_name,
+            link=item.link,
+            expires_on=expires_on,
+        )
+        for item in issued
+    ]
+    cards.sort(key=lambda card: (card.last_name.casefold(), card.first_name.casefold()))
+    return cards
 
 
 def _safe_name(code: str) -> str:

@@ -9,6 +9,7 @@ import pyotp
 import pytest
 
 from admin.accounts import NewStaff, add_staff_user
+from bot.config import Settings
 from bot.models import Role
 from tests.admin import factories
 
@@ -183,3 +184,29 @@ async def test_stored_xss_runs_nowhere(panel, visit, database, clock):
     await page.wait_for_selector("#import-summary, #import-errors")
     await tab.no_script_ran("import-preview")
     upload.unlink()
+
+
+async def test_invitation_cards_download_after_confirmation(panel, visit, database, clock):
+    pytest.importorskip("bot.invites.issue", reason="issue_invitations: importer branch")
+    if "bot_username" not in Settings.model_fields:
+        pytest.skip("the bot_username setting: importer branch not merged")
+    world = await factories.world(database, clock)
+    tab = await visit(world.school_user_a)
+    page = tab.page
+    await page.goto(panel.url("/invitations"))
+    school = world.school_a.id
+    # The browser itself refuses the form until the revocation is acknowledged.
+    await page.click(f"#issue-{school}")
+    assert (
+        await page.evaluate(f"() => document.getElementById('confirm-{school}').validity.valid")
+        is False
+    )
+    await page.check(f"#confirm-{school}")
+    async with page.expect_download() as download_info:
+        await page.click(f"#issue-{school}")
+    download = await download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    assert Path(await download.path()).read_bytes().startswith(b"%PDF")
+    await page.goto(panel.url("/invitations"))
+    assert (await page.text_content(f"#open-links-{school}") or "").strip() == "1"
+    await tab.check("after-issue")
