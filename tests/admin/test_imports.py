@@ -333,3 +333,18 @@ async def test_without_the_importer_the_page_says_so(database, clock, world):
         assert "nog niet" in await response.text()
     finally:
         await client.close()
+
+
+async def test_discard_forgets_the_upload(panel, world, importer):
+    client = await panel(world.admin)
+    upload_id = await upload(client, SMALL)
+    page = await finished(client, upload_id, world.admin)
+    response = await client.post(
+        f"/import/{upload_id}/discard",
+        data={"csrf_token": csrf_from(page)},
+        headers=BROWSER,
+        allow_redirects=False,
+    )
+    assert response.status == 303 and response.headers["Location"] == "/import"
+    assert (await client.get(f"/import/{upload_id}")).status == 404
+    assert [dry for _data, dry in importer.calls] == [True]
