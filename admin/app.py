@@ -6,7 +6,6 @@ that, and the tests iterate the same table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -132,7 +131,7 @@ ROUTES: tuple[Route, ...] = (
 
 
 def create_admin_app(
-    services: Services, *, cohort_importer: Callable[[], CohortImporter | None] | None = None
+    services: Services, *, cohort_importer: CohortImporter | None = None
 ) -> web.Application:
     """The panel as an aiohttp application. The service adds its own routes (health check,
     webhook) to it; the panel's checks sit on the panel's routes only, so they are unaffected.
@@ -144,9 +143,7 @@ def create_admin_app(
     )
     app[SERVICES_KEY] = services
     zone = services.settings.zone
-    jobs = ImportJobs(
-        services.database, services.clock, cohort_importer or (lambda: default_importer(zone))
-    )
+    jobs = ImportJobs(services.database, services.clock, cohort_importer or default_importer(zone))
     app[IMPORT_JOBS_KEY] = jobs
 
     async def stop_import_jobs(_app: web.Application) -> None:

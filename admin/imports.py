@@ -7,17 +7,17 @@ swap the file in between, and a re-upload is a new preview. Uploads expire after
 
 Checking and importing run as background tasks (a 20,000-row file takes a while); the page
 polls their state. The database work itself is `bot.cohort.apply.import_cohort`, reached
-through the `CohortImporter` interface so tests can stand in for it. Domain code: no aiohttp.
+through the `CohortImporter` interface so tests can hold it back or stand in for it.
+Domain code: no aiohttp.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -32,6 +32,7 @@ from admin.scope import school_is_visible
 from bot.audit import record_event
 from bot.clock import Clock
 from bot.cohort import CohortIssue, parse_cohort
+from bot.cohort.apply import import_cohort
 from bot.cohort.messages import render as render_issue
 from bot.conversations.plans import PlanSync
 from bot.models import Role, School, StaffUser
@@ -51,9 +52,8 @@ IMPORT_AUDIT_ACTION = "cohort_imported"
 
 
 class CohortImporter(Protocol):
-    """`bot.cohort.apply.import_cohort` with the panel's fixed arguments bound.
-
-    Returns that function's `ImportResult` (read through `outcome_from_result`)."""
+    """`bot.cohort.apply.import_cohort` with the panel's fixed arguments bound; returns its
+    `ImportResult` (tests may return anything with the same `report`)."""
 
     def __call__(
         self,
@@ -66,22 +66,16 @@ class CohortImporter(Protocol):
     ) -> Awaitable[Any]: ...
 
 
-def default_importer(zone: tzinfo) -> CohortImporter | None:
-    """The real importer, or None while `bot.cohort.apply` is not installed in this build."""
-    try:
-        apply = importlib.import_module("bot.cohort.apply")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.cohort.apply":
-            raise
-        return None
-    plans: list[Any] = []  # built on first use: reading the flows and programmes takes time
+def default_importer(zone: tzinfo) -> CohortImporter:
+    """`import_cohort` with the service's programmes and flows (read on first use)."""
+    plans: list[PlanSync] = []
 
     async def run(
         session: AsyncSession, data: bytes, *, dry_run: bool, now: datetime, actor_id: int | None
     ) -> Any:
         if not plans:
             plans.append(PlanSync(programmes=load_programmes(), flows=shipped_flows(), zone=zone))
-        return await apply.import_cohort(
+        return await import_cohort(
             session, data, dry_run=dry_run, plans=plans[0], now=now, lang="nl", actor_id=actor_id
         )
 
@@ -159,7 +153,7 @@ def _text(value: object) -> str:
 
 
 def outcome_from_result(result: Any, *, dry_run: bool) -> Outcome:
-    """Read an `ImportResult` (its `report` is a `bot.cohort.DryRunReport`)."""
+    """Read an `ImportResult` (or a stand-in with the same `report`, a `DryRunReport`)."""
     report = result.report
     created_rows: list[ChangedRow] = []
     changed_rows: list[ChangedRow] = []
@@ -297,19 +291,12 @@ class ImportJobs:
         self,
         database: Database,
         clock: Clock,
-        importer: Callable[[], CohortImporter | None],
+        importer: CohortImporter,
     ) -> None:
         self.database = database
         self.clock = clock
-        self._importer_factory = importer
-        self._importer: CohortImporter | None = None
+        self.importer = importer
         self._uploads: dict[str, Upload] = {}
-
-    @property
-    def importer(self) -> CohortImporter | None:
-        if self._importer is None:
-            self._importer = self._importer_factory()
-        return self._importer
 
     def get(self, upload_id: str, owner_id: int) -> Upload | None:
         """The upload if it is this user's and has not expired."""
@@ -324,10 +311,6 @@ class ImportJobs:
             raise UploadRefused(_("Het bestand is leeg. Kies een CSV-bestand met leerlingen."))
         if len(data) > MAX_UPLOAD_BYTES:
             raise UploadRefused(too_large_message())
-        if self.importer is None:
-            raise UploadRefused(
-                _("Importeren kan op deze installatie nog niet. Vraag de beheerder om hulp.")
-            )
         self._expire()
         assert user.id is not None
         for other in [u for u in self._uploads.values() if u.owner_id == user.id]:
@@ -392,7 +375,6 @@ class ImportJobs:
 
     async def _check(self, upload: Upload, user: StaffUser) -> None:
         importer = self.importer
-        assert importer is not None
         try:
             async with self.database.session() as session:
                 allowed = await allowed_school_codes(session, user)
@@ -424,7 +406,6 @@ class ImportJobs:
 
     async def _import(self, upload: Upload, user: StaffUser, client_address: str) -> None:
         importer = self.importer
-        assert importer is not None
         try:
             async with self.database.transaction() as session:
                 result = await importer(

@@ -39,7 +39,6 @@ def _form(request: web.Request, error: str | None = None, status: int = 200) -> 
             "page_title": _page_title(),
             "error": error,
             "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
-            "available": jobs(request).importer is not None,
         },
         status=status,
     )

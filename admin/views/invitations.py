@@ -7,10 +7,6 @@ POST with an explicit confirmation, and the page says so.
 from __future__ import annotations
 
 import asyncio
-import importlib
-from collections.abc import Sequence
-from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 from aiohttp import web
@@ -22,31 +18,12 @@ from admin.i18n import _
 from admin.scope import get_visible_school, visible_schools
 from admin.web import client_address, current_user, not_found, render, services
 from bot.audit import record_event
-from bot.invites import (
-    InviteCard,
-    expiry_day,
-    invite_expires_at,
-    render_cards_csv,
-    render_cards_pdf,
-)
+from bot.invites import render_cards_csv, render_cards_pdf
+from bot.invites.issue import invitation_cards, issue_invitations
 from bot.models import Invitation, Youth
 
 FORMATS = ("pdf", "csv")
 ISSUE_AUDIT_ACTION = "invitations_issued"
-
-
-def issuing_module() -> ModuleType | None:
-    """`bot.invites.issue`, or None while this build does not have it."""
-    try:
-        return importlib.import_module("bot.invites.issue")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.invites.issue":
-            raise
-        return None
-
-
-def _bot_username(request: web.Request) -> str | None:
-    return getattr(services(request).settings, "bot_username", None)
 
 
 async def invitations_page(request: web.Request) -> web.Response:
@@ -72,7 +49,6 @@ async def _page(
             "counts": counts,
             "error": error,
             "notice": notice,
-            "available": issuing_module() is not None and _bot_username(request) is not None,
         },
         status=status,
     )
@@ -129,10 +105,6 @@ async def invitations_issue(request: web.Request) -> web.StreamResponse:
     school_id = int(request.match_info["school_id"])
     form = await request.post()
     kind = str(form.get("format", ""))
-    issuing = issuing_module()
-    username = _bot_username(request)
-    if issuing is None or username is None:
-        return await _page(request, error=_unavailable(), status=503)
     if kind not in FORMATS:
         return await _page(request, error=_("Kies PDF of CSV."), status=400)
     if form.get("confirm") != "yes":
@@ -148,13 +120,13 @@ async def invitations_issue(request: web.Request) -> web.StreamResponse:
         school = await get_visible_school(session, user, school_id)
         if school is None:
             raise not_found()
-        issued = await issuing.issue_invitations(
-            session, now=now, bot_username=username, school_id=school_id
+        issued = await issue_invitations(
+            session, now=now, bot_username=svc.settings.bot_username, school_id=school_id
         )
         if not issued:
             body = None
         else:
-            cards = _cards(issued, school.name, now)
+            cards = await invitation_cards(session, issued, now)
             # Rendered before the commit: if the file cannot be made, the old links still work.
             body = await asyncio.to_thread(
                 render_cards_pdf if kind == "pdf" else render_cards_csv, cards
@@ -185,26 +157,5 @@ async def invitations_issue(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _cards(issued: Sequence[Any], school_name: str, now: datetime) -> list[InviteCard]:
-    """One printable card per issued invitation, sorted by name so a teacher can hand them out."""
-    expires_on = expiry_day(invite_expires_at(now))
-    cards = [
-        InviteCard(
-            first_name=item.youth.first_name,
-            last_name=item.youth.last_name or "",
-            school_name=school_name,
-            link=item.link,
-            expires_on=expires_on,
-        )
-        for item in issued
-    ]
-    cards.sort(key=lambda card: (card.last_name.casefold(), card.first_name.casefold()))
-    return cards
-
-
 def _safe_name(code: str) -> str:
     return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in code)
-
-
-def _unavailable() -> str:
-    return _("Uitnodigingen maken kan op deze installatie nog niet. Vraag de beheerder om hulp.")

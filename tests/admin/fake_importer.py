@@ -1,4 +1,4 @@
-"""A stand-in for `bot.cohort.apply.import_cohort` while the panel is tested on its own.
+"""A stand-in for `bot.cohort.apply.import_cohort`: it records its calls and can fail on write.
 
 Same interface (`admin.imports.CohortImporter`), same pure parts (`parse_cohort`,
 `diff_cohort`), a plain write: enough to see the panel move a file from upload to the list.

@@ -52,7 +52,6 @@ async def wait_until_done(client, upload_id: str) -> list[str]:
 
 
 async def test_twenty_thousand_rows(make_client, database, clock):
-    pytest.importorskip("bot.cohort.apply", reason="import_cohort: importer branch not merged")
     world = await factories.world(database, clock)
     await factories.cohort_small_world(database, clock, world.region_a)
     client = await make_client()

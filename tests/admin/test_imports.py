@@ -1,7 +1,8 @@
 """The import pages: upload, dry-run preview, confirmation of exactly that file, scope, limits.
 
-The database work is a stand-in with the real importer's interface (`fake_importer.py`);
-`test_imports_real.py` runs the same flow on `bot.cohort.apply.import_cohort`.
+The database work is a stand-in with the real importer's interface (`fake_importer.py`), so
+calls can be counted and failures forced; `test_imports_real.py` and `test_import_large.py`
+run the flow on `bot.cohort.apply.import_cohort`.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ async def panel(
     """A client factory: ``await panel(user)`` is a client signed in as ``user``."""
     clients: list[TestClient] = []
     services = Services(settings=demo_settings(), database=database, clock=clock)
-    server = TestServer(create_admin_app(services, cohort_importer=lambda: importer))
+    server = TestServer(create_admin_app(services, cohort_importer=importer))
 
     async def make(user: StaffUser) -> TestClient:
         client = TestClient(server)  # one server, a separate cookie jar per user
@@ -255,7 +256,7 @@ async def test_progress_while_the_job_runs(panel, world, database, importer):
         return await real(session, data, **kwargs)
 
     client = await panel(world.admin)
-    jobs_of(client)._importer = slow
+    jobs_of(client).importer = slow
     upload_id = await upload(client, SMALL)
     page = await (await client.get(f"/import/{upload_id}")).text()
     assert "<progress" in page and 'id="import-refresh"' in page
@@ -314,25 +315,6 @@ async def test_empty_and_missing_files(panel, world, importer):
     response = await client.post("/import", data=form, headers=BROWSER)
     assert response.status == 400
     assert "leeg" in await response.text()
-
-
-async def test_without_the_importer_the_page_says_so(database, clock, world):
-    services = Services(settings=demo_settings(), database=database, clock=clock)
-    client = TestClient(TestServer(create_admin_app(services, cohort_importer=lambda: None)))
-    await client.start_server()
-    try:
-        raw = await factories.signed_in_cookie(database, clock, world.admin)
-        client.session.cookie_jar.update_cookies({SESSION_COOKIE: raw})
-        page = await (await client.get("/import")).text()
-        assert 'id="import-unavailable"' in page
-        form = FormData()
-        form.add_field("csrf_token", csrf_from(page))
-        form.add_field("file", SMALL, filename="cohort.csv")
-        response = await client.post("/import", data=form, headers=BROWSER)
-        assert response.status == 400
-        assert "nog niet" in await response.text()
-    finally:
-        await client.close()
 
 
 async def test_discard_forgets_the_upload(panel, world, importer):

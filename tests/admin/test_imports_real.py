@@ -1,8 +1,4 @@
-"""The import pages on the real importer, `bot.cohort.apply.import_cohort`.
-
-Skipped (with this reason) only while the build lacks that module; it runs once the importer
-is merged.
-"""
+"""The import pages on the real importer, `bot.cohort.apply.import_cohort`."""
 
 from __future__ import annotations
 
@@ -17,15 +13,7 @@ from tests.admin import factories
 from tests.admin.conftest import SESSION_COOKIE, csrf_from
 from tests.admin.test_imports import SMALL, SMALL_ROWS, confirm, field, finished, upload
 
-pytestmark = [
-    pytest.mark.db,
-    pytest.mark.usefixtures("real_importer"),
-]
-
-
-@pytest.fixture
-def real_importer() -> None:
-    pytest.importorskip("bot.cohort.apply", reason="import_cohort: importer branch not merged")
+pytestmark = pytest.mark.db
 
 
 async def test_real_import_from_preview_to_the_youth_list(make_client, database, clock):

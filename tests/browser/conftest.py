@@ -30,7 +30,6 @@ from bot.models import StaffUser
 from bot.storage.db import Database
 from tests.admin import factories
 from tests.admin.conftest import SESSION_COOKIE, demo_settings
-from tests.admin.fake_importer import FakeImporter
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -120,8 +119,8 @@ class Panel:
 
 @pytest.fixture
 def importer() -> CohortImporter:
-    """The real importer once it is in the build, until then the stand-in with its interface."""
-    return default_importer(demo_settings().zone) or FakeImporter()
+    """The real importer; a test module may hold it back with its own fixture."""
+    return default_importer(demo_settings().zone)
 
 
 @pytest.fixture
@@ -129,7 +128,7 @@ async def panel(
     database: Database, clock: ManualClock, importer: CohortImporter
 ) -> AsyncIterator[Panel]:
     services = Services(settings=demo_settings(), database=database, clock=clock)
-    runner = web.AppRunner(create_admin_app(services, cohort_importer=lambda: importer))
+    runner = web.AppRunner(create_admin_app(services, cohort_importer=importer))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -9,7 +9,6 @@ import pyotp
 import pytest
 
 from admin.accounts import NewStaff, add_staff_user
-from bot.config import Settings
 from bot.models import Role
 from tests.admin import factories
 
@@ -187,9 +186,6 @@ async def test_stored_xss_runs_nowhere(panel, visit, database, clock):
 
 
 async def test_invitation_cards_download_after_confirmation(panel, visit, database, clock):
-    pytest.importorskip("bot.invites.issue", reason="issue_invitations: importer branch")
-    if "bot_username" not in Settings.model_fields:
-        pytest.skip("the bot_username setting: importer branch not merged")
     world = await factories.world(database, clock)
     tab = await visit(world.school_user_a)
     page = tab.page
