@@ -15,8 +15,10 @@ from aiohttp import web
 
 from admin.guard import ALL_ROLES, Access, Route, guarded
 from admin.i18n import _
+from admin.imports import CohortImporter, ImportJobs, default_importer
 from admin.security.headers import security_headers_middleware
-from admin.views import audit_log, auth, dashboard, users, youths
+from admin.views import audit_log, auth, dashboard, imports, invitations, reoffers, users, youths
+from admin.views.imports import IMPORT_JOBS_KEY, UPLOAD_BODY_LIMIT, UPLOAD_ID
 from admin.web import SERVICES_KEY
 from bot.context import Services
 from bot.models import Role
@@ -44,6 +46,68 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/", dashboard.dashboard, "dashboard", Access.ROLES, ALL_ROLES),
     Route("GET", "/youths", youths.youth_list, "youths", Access.ROLES, ALL_ROLES),
     Route("GET", r"/youths/{youth_id:\d+}", youths.youth_page, "youth", Access.ROLES, ALL_ROLES),
+    Route("GET", "/import", imports.import_form, "import_form", Access.ROLES, ALL_ROLES),
+    Route(
+        "POST",
+        "/import",
+        imports.import_upload,
+        "import_upload",
+        Access.ROLES,
+        ALL_ROLES,
+        max_body=UPLOAD_BODY_LIMIT,
+    ),
+    Route(
+        "GET",
+        f"/import/{UPLOAD_ID}",
+        imports.import_status_page,
+        "import_status",
+        Access.ROLES,
+        ALL_ROLES,
+    ),
+    Route(
+        "GET",
+        f"/import/{UPLOAD_ID}/status",
+        imports.import_status_json,
+        "import_status_json",
+        Access.ROLES,
+        ALL_ROLES,
+    ),
+    Route(
+        "POST",
+        f"/import/{UPLOAD_ID}/confirm",
+        imports.import_confirm,
+        "import_confirm",
+        Access.ROLES,
+        ALL_ROLES,
+    ),
+    Route(
+        "POST",
+        f"/import/{UPLOAD_ID}/discard",
+        imports.import_discard,
+        "import_discard",
+        Access.ROLES,
+        ALL_ROLES,
+    ),
+    Route(
+        "GET",
+        "/invitations",
+        invitations.invitations_page,
+        "invitations",
+        Access.ROLES,
+        ALL_ROLES,
+    ),
+    Route(
+        "POST",
+        r"/invitations/{school_id:\d+}",
+        invitations.invitations_issue,
+        "invitations_issue",
+        Access.ROLES,
+        ALL_ROLES,
+    ),
+    Route("GET", "/reoffers", reoffers.reoffers_page, "reoffers", Access.ROLES, ALL_ROLES),
+    Route(
+        "GET", "/reoffers.csv", reoffers.reoffers_export, "reoffers_csv", Access.ROLES, ALL_ROLES
+    ),
     Route("GET", "/audit", audit_log.audit_log, "audit", Access.ROLES, ADMINS),
     Route("GET", "/users", users.user_list, "users", Access.ROLES, ADMINS),
     Route("POST", "/users", users.user_add, "user_add", Access.ROLES, ADMINS),
@@ -66,14 +130,26 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def create_admin_app(services: Services) -> web.Application:
+def create_admin_app(
+    services: Services, *, cohort_importer: CohortImporter | None = None
+) -> web.Application:
     """The panel as an aiohttp application. The service adds its own routes (health check,
-    webhook) to it; the panel's checks sit on the panel's routes only, so they are unaffected."""
+    webhook) to it; the panel's checks sit on the panel's routes only, so they are unaffected.
+
+    `cohort_importer` replaces `bot.cohort.apply.import_cohort` (tests)."""
     app = web.Application(
         middlewares=[security_headers_middleware(services.settings)],
         client_max_size=256 * 1024,
     )
     app[SERVICES_KEY] = services
+    zone = services.settings.zone
+    jobs = ImportJobs(services.database, services.clock, cohort_importer or default_importer(zone))
+    app[IMPORT_JOBS_KEY] = jobs
+
+    async def stop_import_jobs(_app: web.Application) -> None:
+        await jobs.close()
+
+    app.on_cleanup.append(stop_import_jobs)
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

@@ -51,6 +51,8 @@ class Route:
     name: str
     access: Access
     roles: frozenset[Role] = frozenset()
+    # A larger request body than the app's default (file uploads); None keeps the default.
+    max_body: int | None = None
 
     @property
     def unsafe(self) -> bool:
@@ -62,12 +64,17 @@ ALL_ROLES = frozenset(Role)
 
 def guarded(route: Route) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
+        if route.max_body is not None:
+            request = request.clone(client_max_size=route.max_body)
         await _attach_session(request)
         try:
             _check_access(route, request)
+            _check_size(route, request)
             if route.unsafe:
                 await _check_csrf(request)
             response = await route.handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            response = _error_page(request, _too_large(request))
         except web.HTTPException as exc:
             if exc.status in ERROR_PAGES:
                 response = _error_page(request, exc)
@@ -109,6 +116,25 @@ def _check_access(route: Route, request: web.Request) -> None:
         raise web.HTTPUnauthorized(text=_("Log eerst in."))
     if active.user.role not in route.roles:
         raise web.HTTPForbidden(text=_("Je hebt geen toegang tot deze pagina."))
+
+
+def _check_size(route: Route, request: web.Request) -> None:
+    """Refuse an announced oversized body before reading any of it."""
+    length = request.content_length
+    if length is not None and length > request.client_max_size:
+        raise web.HTTPRequestEntityTooLarge(request.client_max_size, length)
+
+
+def _too_large(request: web.Request) -> web.HTTPException:
+    megabytes = max(1, request.client_max_size // (1024 * 1024))
+    return web.HTTPRequestEntityTooLarge(
+        request.client_max_size,
+        request.content_length or 0,
+        text=_(
+            "Dit is te groot om te versturen. Een bestand mag hoogstens {mb} MB zijn.",
+            mb=megabytes,
+        ),
+    )
 
 
 def _refuse_anonymous(route: Route) -> None:

@@ -56,3 +56,33 @@ async def can_see_answers(session: AsyncSession, user: StaffUser, youth: Youth) 
         )
     ).first()
     return bool(allowed)
+
+
+def school_is_visible(user: StaffUser) -> ColumnElement[bool]:
+    """A condition on `School` columns: the schools whose lists (imports, invitations,
+    re-offers) this user may handle. Admins all, coordinators their region, schools their own."""
+    if user.disabled_at is not None:
+        return false()
+    if user.role == Role.ADMIN:
+        return true()
+    if user.role == Role.COORDINATOR and user.region_id is not None:
+        return col(School.region_id) == user.region_id
+    if user.role == Role.SCHOOL and user.school_id is not None:
+        return col(School.id) == user.school_id
+    return false()
+
+
+def visible_schools(user: StaffUser) -> SelectOfScalar[School]:
+    return select(School).where(school_is_visible(user)).order_by(col(School.name))
+
+
+async def get_visible_school(
+    session: AsyncSession, user: StaffUser, school_id: int
+) -> School | None:
+    """The school, or None when it does not exist or is not this user's (the panel answers
+    both with 404)."""
+    return (
+        await session.exec(
+            select(School).where(school_is_visible(user), col(School.id) == school_id)
+        )
+    ).first()

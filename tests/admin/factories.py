@@ -18,6 +18,7 @@ from bot.models import (
     Escalation,
     Region,
     Role,
+    ScheduledContact,
     School,
     StaffUser,
     Youth,
@@ -200,3 +201,85 @@ async def world(database: Database, clock: Clock) -> World:
 
 def now_code(secret: str, moment: datetime) -> str:
     return pyotp.TOTP(secret).at(moment)
+
+
+# The schools and coordinators tests/data/cohort-small.csv names.
+COHORT_SMALL_SCHOOLS = (
+    "PRO-DONGEN",
+    "PRO-TILBURG",
+    "PRO-WAALWIJK",
+    "VSO-DE-HEY",
+    "VSO-MIDDEN-BRABANT",
+    "VSO-ODYSSEE",
+)
+COHORT_SMALL_COORDINATORS = (
+    "aandacht@regio-midden-brabant.example",
+    "trajectcoach@pro-tilburg.example",
+)
+
+
+async def cohort_small_world(database: Database, clock: Clock, region_: Region) -> list[School]:
+    """The schools (in ``region_``) and coordinators cohort-small.csv refers to."""
+    schools = []
+    async with database.transaction() as session:
+        for code in COHORT_SMALL_SCHOOLS:
+            row = School(
+                code=code,
+                name=code.replace("-", " ").title(),
+                type=code[:3].lower(),
+                region_id=region_.id,
+            )
+            session.add(row)
+            schools.append(row)
+        await session.flush()
+    for email in COHORT_SMALL_COORDINATORS:
+        await staff(database, clock, Role.COORDINATOR, email=email, region_=region_)
+    return schools
+
+
+async def reoffer_contact(
+    database: Database,
+    clock: Clock,
+    youth_: Youth,
+    *,
+    status: str = "planned",
+    answer_value: str | None = None,
+) -> ScheduledContact:
+    """A youth's one-year re-offer contact; with ``answer_value`` it was sent and answered."""
+    async with database.transaction() as session:
+        contact = ScheduledContact(
+            youth_id=youth_.id,
+            key="reoffer:y1",
+            kind="reoffer",
+            series="reoffer",
+            label="heraanbod",
+            flow_id="reoffer",
+            due_at=clock.now(),
+            nominal_date=clock.now().date(),
+            status=status,
+            handled_at=clock.now() if status != "planned" else None,
+        )
+        session.add(contact)
+        await session.flush()
+        if answer_value is not None:
+            conversation = Conversation(
+                youth_id=youth_.id,
+                flow_id="reoffer",
+                contact_id=contact.id,
+                started_at=clock.now(),
+                updated_at=clock.now(),
+            )
+            session.add(conversation)
+            await session.flush()
+            session.add(
+                Answer(
+                    youth_id=youth_.id,
+                    conversation_id=conversation.id,
+                    key="reoffer",
+                    value=answer_value,
+                    node_id="vraag",
+                    answered_at=clock.now(),
+                )
+            )
+            await session.flush()
+        return contact
