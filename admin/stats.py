@@ -1,0 +1,301 @@
+"""The figures behind the dashboard and the yearly report, aggregated in SQL (GROUP BY).
+
+Definitions (the same on the dashboard and in the report):
+
+- **Check-in sent**: a `ScheduledContact` of kind ``checkin`` with status ``sent``; its moment is
+  ``handled_at`` (when it went out).
+- **Answered check-in**: a sent check-in whose conversation (``Conversation.contact_id``) holds
+  at least one `Answer`.
+- **Wave**: all check-ins sent in one calendar month (Europe/Amsterdam on PostgreSQL; UTC on
+  SQLite, the demo database). Response rate of a wave = answered / sent check-ins of that month.
+- **In view**: among the youths who were sent at least one check-in, those who gave any answer
+  at or after the moment their *last* check-in was sent. The contact window is thus "since the
+  last check-in": a youth who answered that one is in view; one who went silent is not. A youth
+  whose last check-in went out moments ago counts as not (yet) in view.
+- **What youths are doing**: each youth's most recent answer to the ``activity`` question.
+- **Open escalation**: any state but ``closed``; **overdue** when still ``open`` after its
+  acknowledgement deadline (`bot.escalation.ack_deadline`).
+
+Every query starts from `admin.scope.youth_is_visible`, so a user sees only their own youths'
+figures. Answer values may be encrypted at rest (privacy branch): the activity query groups by
+the stored value and sums again by the decrypted value, so it is right either way.
+
+Domain code: no aiohttp.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import extract, func, literal
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import and_, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from admin.scope import youth_is_visible
+from bot.escalation import service as lifecycle
+from bot.models import Answer, Conversation, Escalation, ScheduledContact, School, StaffUser, Youth
+
+ACTIVITY_KEY = "activity"
+ACTIVITIES = ("werk", "school", "stage", "dagbesteding", "niks")
+DIMENSIONS = ("school", "municipality", "cohort")
+SEVERITIES = ("urgent", "attention", "info")
+WAVES_SHOWN = 12
+
+
+@dataclass
+class Figures:
+    """One group's figures (one school, gemeente, cohort; or everything on the dashboard)."""
+
+    youths: int = 0
+    with_checkin: int = 0
+    in_view: int = 0
+    checkins_sent: int = 0
+    checkins_answered: int = 0
+    open_escalations: int = 0
+    activities: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Wave:
+    month: str  # "2026-09"
+    sent: int
+    answered: int
+    activities: dict[str, int]
+
+
+def _dimension(name: str | None) -> ColumnElement[Any]:
+    if name == "school":
+        return col(School.name)
+    if name == "municipality":
+        return col(Youth.municipality)
+    if name == "cohort":
+        return extract("year", col(Youth.leaving_date))
+    return literal("")
+
+
+def _key(value: object) -> str:
+    return "" if value is None else str(int(value) if isinstance(value, float) else value)
+
+
+def _sent() -> list[ColumnElement[bool]]:
+    return [ScheduledContact.kind == "checkin", ScheduledContact.status == "sent"]
+
+
+async def figures(
+    session: AsyncSession, user: StaffUser, dimension: str | None = None
+) -> dict[str, Figures]:
+    """Figures per group of `dimension` ("school", "municipality", "cohort"; None: one group
+    with key ""), each a handful of GROUP BY queries."""
+    dim = _dimension(dimension).label("grp")
+    visible = youth_is_visible(user)
+    result: dict[str, Figures] = {}
+
+    def group(value: object) -> Figures:
+        return result.setdefault(_key(value), Figures())
+
+    def scoped(statement: Any) -> Any:
+        return statement.join(School, col(School.id) == col(Youth.school_id)).where(visible)
+
+    for value, count in (
+        await session.exec(
+            scoped(select(dim, func.count(col(Youth.id))).select_from(Youth)).group_by(dim)
+        )
+    ).all():
+        group(value).youths = count
+
+    answered = (
+        select(col(Conversation.contact_id).label("contact_id"))
+        .join(Answer, col(Answer.conversation_id) == col(Conversation.id))
+        .where(col(Conversation.contact_id).is_not(None))
+        .distinct()
+        .subquery()
+    )
+    for value, sent, replied in (
+        await session.exec(
+            scoped(
+                select(dim, func.count(col(ScheduledContact.id)), func.count(answered.c.contact_id))
+                .select_from(ScheduledContact)
+                .join(Youth, col(Youth.id) == col(ScheduledContact.youth_id))
+                .outerjoin(answered, answered.c.contact_id == col(ScheduledContact.id))
+                .where(*_sent())
+            ).group_by(dim)
+        )
+    ).all():
+        group(value).checkins_sent = sent
+        group(value).checkins_answered = replied
+
+    last = (
+        select(
+            col(ScheduledContact.youth_id).label("youth_id"),
+            func.max(col(ScheduledContact.handled_at)).label("last_sent"),
+        )
+        .where(*_sent())
+        .group_by(col(ScheduledContact.youth_id))
+        .subquery()
+    )
+    since = (
+        select(col(Answer.youth_id).label("youth_id"))
+        .join(last, last.c.youth_id == col(Answer.youth_id))
+        .where(col(Answer.answered_at) >= last.c.last_sent)
+        .distinct()
+        .subquery()
+    )
+    for value, had, seen in (
+        await session.exec(
+            scoped(
+                select(dim, func.count(last.c.youth_id), func.count(since.c.youth_id))
+                .select_from(last)
+                .join(Youth, col(Youth.id) == last.c.youth_id)
+                .outerjoin(since, since.c.youth_id == last.c.youth_id)
+            ).group_by(dim)
+        )
+    ).all():
+        group(value).with_checkin = had
+        group(value).in_view = seen
+
+    for value, count in (
+        await session.exec(
+            scoped(
+                select(dim, func.count(col(Escalation.id)))
+                .select_from(Escalation)
+                .join(Youth, col(Youth.id) == col(Escalation.youth_id))
+                .where(Escalation.state != "closed")
+            ).group_by(dim)
+        )
+    ).all():
+        group(value).open_escalations = count
+
+    latest = (
+        select(
+            col(Answer.youth_id).label("youth_id"),
+            func.max(col(Answer.answered_at)).label("at"),
+        )
+        .where(Answer.key == ACTIVITY_KEY)
+        .group_by(col(Answer.youth_id))
+        .subquery()
+    )
+    for value, activity, count in (
+        await session.exec(
+            scoped(
+                select(dim, col(Answer.value), func.count(col(Answer.id)))
+                .select_from(Answer)
+                .join(
+                    latest,
+                    and_(
+                        latest.c.youth_id == col(Answer.youth_id),
+                        latest.c.at == col(Answer.answered_at),
+                    ),
+                )
+                .join(Youth, col(Youth.id) == col(Answer.youth_id))
+                .where(Answer.key == ACTIVITY_KEY)
+            ).group_by(dim, col(Answer.value))
+        )
+    ).all():
+        group(value).activities[activity] += count
+    return result
+
+
+def month_of(column: Any, dialect: str, zone_name: str) -> ColumnElement[str]:
+    if dialect == "postgresql":
+        return func.to_char(func.timezone(zone_name, column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+async def waves(
+    session: AsyncSession, user: StaffUser, dialect: str, zone_name: str, limit: int = WAVES_SHOWN
+) -> list[Wave]:
+    """The last `limit` waves (months with check-ins sent), oldest first, with the activity
+    answers given in each month."""
+    visible = youth_is_visible(user)
+    month = month_of(col(ScheduledContact.handled_at), dialect, zone_name).label("month")
+    answered = (
+        select(col(Conversation.contact_id).label("contact_id"))
+        .join(Answer, col(Answer.conversation_id) == col(Conversation.id))
+        .where(col(Conversation.contact_id).is_not(None))
+        .distinct()
+        .subquery()
+    )
+    rows = (
+        await session.exec(
+            select(month, func.count(col(ScheduledContact.id)), func.count(answered.c.contact_id))
+            .select_from(ScheduledContact)
+            .join(Youth, col(Youth.id) == col(ScheduledContact.youth_id))
+            .outerjoin(answered, answered.c.contact_id == col(ScheduledContact.id))
+            .where(*_sent(), visible)
+            .group_by(month)
+            .order_by(month.desc())
+            .limit(limit)
+        )
+    ).all()
+    months = sorted(rows)
+    if not months:
+        return []
+    answer_month = month_of(col(Answer.answered_at), dialect, zone_name).label("month")
+    activity_rows = (
+        await session.exec(
+            select(answer_month, col(Answer.value), func.count(col(Answer.id)))
+            .select_from(Answer)
+            .join(Youth, col(Youth.id) == col(Answer.youth_id))
+            .where(Answer.key == ACTIVITY_KEY, visible, answer_month >= months[0][0])
+            .group_by(answer_month, col(Answer.value))
+        )
+    ).all()
+    per_month: dict[str, Counter[str]] = {}
+    for when, activity, count in activity_rows:
+        per_month.setdefault(when, Counter())[activity] += count
+    return [
+        Wave(when, sent, replied, dict(per_month.get(when, Counter())))
+        for when, sent, replied in months
+    ]
+
+
+@dataclass(frozen=True)
+class EscalationSummary:
+    by_severity: dict[str, int]
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_severity.values())
+
+
+async def open_escalations(
+    session: AsyncSession, user: StaffUser, now: datetime
+) -> EscalationSummary:
+    by_severity = dict(
+        (
+            await session.exec(
+                select(Escalation.severity, func.count(col(Escalation.id)))
+                .join(Youth, col(Youth.id) == col(Escalation.youth_id))
+                .where(youth_is_visible(user), Escalation.state != "closed")
+                .group_by(col(Escalation.severity))
+            )
+        ).all()
+    )
+    unacknowledged = (
+        await session.exec(
+            select(Escalation)
+            .join(Youth, col(Youth.id) == col(Escalation.youth_id))
+            .where(youth_is_visible(user), Escalation.state == "open")
+        )
+    ).all()
+    overdue = 0
+    for row in unacknowledged:
+        try:
+            overdue += lifecycle.ack_deadline(row) < now
+        except ValueError:
+            continue
+    return EscalationSummary(by_severity, overdue)
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def ordered(groups: dict[str, Figures]) -> Sequence[tuple[str, Figures]]:
+    return sorted(groups.items(), key=lambda item: item[0])
