@@ -5,6 +5,7 @@ Every setting is documented in README.md; a test fails when one is not.
 
 from __future__ import annotations
 
+import re
 import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +50,10 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         None, description="Public base URL of the panel, used in links sent to coordinators."
     )
+    bot_username: str = Field(
+        "InBeeldBot",
+        description="The bot's Telegram username, for invitation deep links (works offline).",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -65,6 +70,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("bot_username")
+    @classmethod
+    def _telegram_username(cls, value: str) -> str:
+        name = value.strip().removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name, re.ASCII):
+            raise ValueError("4-32 letters, digits or _, starting with a letter")
+        return name
 
     @field_validator("timezone")
     @classmethod

@@ -31,7 +31,6 @@ MAX_REASON = 500
 MAX_MESSAGE = 2000
 MAX_NAME = 120
 MAX_RELATION = 60
-DEFAULT_BOT_USERNAME = "InBeeldBot"
 
 
 class FormError(Exception):
@@ -199,8 +198,7 @@ async def invitation(request: web.Request) -> web.Response:
     """A new single-use link; the old one stops working. The link is shown once, here."""
     svc = services(request)
     youth_id = _youth_id(request)
-    # The importer branch adds `Settings.bot_username`; until then the default name is used.
-    bot_username = getattr(svc.settings, "bot_username", None) or DEFAULT_BOT_USERNAME
+    bot_username = svc.settings.bot_username
     async with svc.database.transaction() as session:
         await _visible(session, request, youth_id)
         issued = await issue_invitations(

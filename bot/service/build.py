@@ -8,10 +8,10 @@ import socket
 import sys
 from dataclasses import dataclass
 
-from admin.app import create_admin_app
 from aiohttp import web
 from telegram import Bot, BotCommand
 
+from admin.app import create_admin_app
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import Poller, UpdateProcessor, webhook_route
