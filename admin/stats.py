@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import extract, func, literal
+from sqlalchemy import case, extract, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -82,6 +82,20 @@ def _key(value: object) -> str:
     return "" if value is None else str(int(value) if isinstance(value, float) else value)
 
 
+def _answered() -> ColumnElement[int]:
+    """1 for a contact whose conversation holds an answer, else NULL (for COUNT).
+
+    An IN over a subquery becomes one hashed lookup table on PostgreSQL, whatever the planner
+    believes about row counts (fresh tables have no statistics yet), so it never loops.
+    """
+    with_answer = (
+        select(col(Conversation.contact_id))
+        .join(Answer, col(Answer.conversation_id) == col(Conversation.id))
+        .where(col(Conversation.contact_id).is_not(None))
+    )
+    return case((col(ScheduledContact.id).in_(with_answer), 1))
+
+
 def _sent() -> list[ColumnElement[bool]]:
     return [ScheduledContact.kind == "checkin", ScheduledContact.status == "sent"]
 
@@ -108,20 +122,12 @@ async def figures(
     ).all():
         group(value).youths = count
 
-    answered = (
-        select(col(Conversation.contact_id).label("contact_id"))
-        .join(Answer, col(Answer.conversation_id) == col(Conversation.id))
-        .where(col(Conversation.contact_id).is_not(None))
-        .distinct()
-        .subquery()
-    )
     for value, sent, replied in (
         await session.exec(
             scoped(
-                select(dim, func.count(col(ScheduledContact.id)), func.count(answered.c.contact_id))
+                select(dim, func.count(col(ScheduledContact.id)), func.count(_answered()))
                 .select_from(ScheduledContact)
                 .join(Youth, col(Youth.id) == col(ScheduledContact.youth_id))
-                .outerjoin(answered, answered.c.contact_id == col(ScheduledContact.id))
                 .where(*_sent())
             ).group_by(dim)
         )
@@ -138,20 +144,24 @@ async def figures(
         .group_by(col(ScheduledContact.youth_id))
         .subquery()
     )
-    since = (
-        select(col(Answer.youth_id).label("youth_id"))
-        .join(last, last.c.youth_id == col(Answer.youth_id))
-        .where(col(Answer.answered_at) >= last.c.last_sent)
-        .distinct()
+    # Each youth's latest answer of any kind, aggregated once: comparing two per-youth
+    # aggregates joins by hash, where a correlated "answered since" check would loop.
+    latest_answer = (
+        select(
+            col(Answer.youth_id).label("youth_id"),
+            func.max(col(Answer.answered_at)).label("last_answer"),
+        )
+        .group_by(col(Answer.youth_id))
         .subquery()
     )
+    answered_since = case((latest_answer.c.last_answer >= last.c.last_sent, 1))
     for value, had, seen in (
         await session.exec(
             scoped(
-                select(dim, func.count(last.c.youth_id), func.count(since.c.youth_id))
+                select(dim, func.count(last.c.youth_id), func.count(answered_since))
                 .select_from(last)
                 .join(Youth, col(Youth.id) == last.c.youth_id)
-                .outerjoin(since, since.c.youth_id == last.c.youth_id)
+                .outerjoin(latest_answer, latest_answer.c.youth_id == last.c.youth_id)
             ).group_by(dim)
         )
     ).all():
@@ -213,19 +223,11 @@ async def waves(
     answers given in each month."""
     visible = youth_is_visible(user)
     month = month_of(col(ScheduledContact.handled_at), dialect, zone_name).label("month")
-    answered = (
-        select(col(Conversation.contact_id).label("contact_id"))
-        .join(Answer, col(Answer.conversation_id) == col(Conversation.id))
-        .where(col(Conversation.contact_id).is_not(None))
-        .distinct()
-        .subquery()
-    )
     rows = (
         await session.exec(
-            select(month, func.count(col(ScheduledContact.id)), func.count(answered.c.contact_id))
+            select(month, func.count(col(ScheduledContact.id)), func.count(_answered()))
             .select_from(ScheduledContact)
             .join(Youth, col(Youth.id) == col(ScheduledContact.youth_id))
-            .outerjoin(answered, answered.c.contact_id == col(ScheduledContact.id))
             .where(*_sent(), visible)
             .group_by(month)
             .order_by(month.desc())
