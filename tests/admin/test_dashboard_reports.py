@@ -210,3 +210,30 @@ async def test_report_and_dashboard_render_names_inert(payload, client, database
         assert payload not in page and "<script>alert" not in page and "<img src=x" not in page
     page = await (await client.get("/reports?by=school")).text()
     assert str(escape(payload)) in page
+
+
+async def test_every_page_renders_in_english_for_an_english_admin(client, database, clock, world):
+    await seed(database, clock, world)
+    async with database.transaction() as session:
+        user = await session.get(StaffUser, world.admin.id)
+        user.language = "en"
+        session.add(user)
+    await sign_in(client, database, clock, world.admin)
+    dutch_only = ("Overzicht", "Meldingen", "Rapportage", "Mijn account", "Jongeren in beeld")
+    for path in (
+        "/",
+        "/youths",
+        f"/youths/{world.youth_a.id}",
+        "/escalations",
+        "/reports",
+        "/reports?by=cohort",
+        "/account",
+        "/users",
+        "/audit",
+    ):
+        response = await client.get(path)
+        page = await response.text()
+        assert response.status == 200, path
+        assert '<html lang="en">' in page, path
+        for word in dutch_only:
+            assert f">{word}<" not in page, (path, word)
