@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         None,
         description="Fernet key(s) that encrypt free text at rest, comma-separated, newest first.",
     )
+    retention_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="Months after a youth's programme ends before their data is erased.",
+    )
     public_url: str | None = Field(
         None, description="Public base URL of the panel, used in links sent to coordinators."
     )
@@ -54,6 +60,21 @@ class Settings(BaseSettings):
         "InBeeldBot",
         description="The bot's Telegram username, for invitation deep links (works offline).",
     )
+    smtp_host: str | None = Field(
+        None, description="Mail server for coordinator alerts by e-mail; unset means no e-mail."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="Port of the mail server.")
+    smtp_user: str | None = Field(None, description="Login name at the mail server, if any.")
+    smtp_password: SecretStr | None = Field(None, description="Password at the mail server.")
+    smtp_from: str = Field(
+        "In Beeld <inbeeld@localhost>", description="Sender address of alert e-mails."
+    )
+    smtp_starttls: bool = Field(True, description="Upgrade the connection with STARTTLS.")
+
+    @property
+    def panel_url(self) -> str:
+        """Base URL of the panel for links in alerts: PUBLIC_URL, else the local address."""
+        return self.public_url or f"http://{self.admin_host}:{self.admin_port}"
 
     @field_validator("database_url")
     @classmethod

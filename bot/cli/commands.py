@@ -9,6 +9,7 @@ from bot.cli import (
     db_commands,
     import_commands,
     invite_commands,
+    keys_commands,
     org_commands,
     run_commands,
     schedule_commands,
@@ -25,4 +26,5 @@ REGISTRY: list[Register] = [
     org_commands.register_user,
     import_commands.register,
     invite_commands.register,
+    keys_commands.register,
 ]
