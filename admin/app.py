@@ -27,11 +27,13 @@ from admin.views import (
     youth_actions,
     youths,
 )
-from admin.web import PLANS_KEY, SERVICES_KEY
+from admin.web import PLANS_KEY, SERVICES_KEY, WATCHERS_KEY
 from bot.context import Services
 from bot.conversations.plans import PlanSync
 from bot.models import Role
 from bot.scheduling import load_programmes
+from bot.watchers import build_watchers
+from bot.watchers.service import WatchersService
 from flows.loader import shipped_flows
 
 HERE = Path(__file__).parent
@@ -123,9 +125,14 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def create_admin_app(services: Services) -> web.Application:
+def create_admin_app(
+    services: Services, watchers: WatchersService | None = None
+) -> web.Application:
     """The panel as an aiohttp application. The service adds its own routes (health check,
-    webhook) to it; the panel's checks sit on the panel's routes only, so they are unaffected."""
+    webhook) to it; the panel's checks sit on the panel's routes only, so they are unaffected.
+
+    Pass the service's `watchers` (the composition root has them); without, the panel builds
+    its own, which only ever enqueues staff messages (no direct sends, nothing to settle)."""
     app = web.Application(
         middlewares=[security_headers_middleware(services.settings)],
         client_max_size=256 * 1024,
@@ -133,6 +140,7 @@ def create_admin_app(services: Services) -> web.Application:
     app[SERVICES_KEY] = services
     # Loaded once: replanning (programme change, consent) needs programmes and flows.
     app[PLANS_KEY] = PlanSync(load_programmes(), shipped_flows(), services.settings.zone)
+    app[WATCHERS_KEY] = watchers or build_watchers(services)
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),

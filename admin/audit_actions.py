@@ -15,7 +15,6 @@ class PanelAction(StrEnum):
     MESSAGE_SENT = "message_sent"
     CONSENT_RECORDED = "consent_recorded"
     WITHDRAWAL_RECORDED = "withdrawal_recorded"
-    YOUTH_ERASED = "youth_erased"
     VIEW_ESCALATIONS = "view_escalations"
     ESCALATION_ACKNOWLEDGED = "escalation_acknowledged"
     ESCALATION_STARTED = "escalation_started"

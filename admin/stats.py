@@ -14,7 +14,7 @@ Definitions (the same on the dashboard and in the report):
   whose last check-in went out moments ago counts as not (yet) in view.
 - **What youths are doing**: each youth's most recent answer to the ``activity`` question.
 - **Open escalation**: any state but ``closed``; **overdue** when still ``open`` after its
-  acknowledgement deadline (`bot.escalation.ack_deadline`).
+  acknowledgement deadline (`admin.casework.ack_deadline`).
 
 Every query starts from `admin.scope.youth_is_visible`, so a user sees only their own youths'
 figures. Answer values may be encrypted at rest (privacy branch): the activity query groups by
@@ -36,8 +36,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from admin.casework import ack_deadline
 from admin.scope import youth_is_visible
-from bot.escalation import service as lifecycle
 from bot.models import Answer, Conversation, Escalation, ScheduledContact, School, StaffUser, Youth
 
 ACTIVITY_KEY = "activity"
@@ -289,7 +289,7 @@ async def open_escalations(
     overdue = 0
     for row in unacknowledged:
         try:
-            overdue += lifecycle.ack_deadline(row) < now
+            overdue += ack_deadline(row) < now
         except ValueError:
             continue
     return EscalationSummary(by_severity, overdue)

@@ -1,9 +1,9 @@
 """The escalations inbox: by severity and age, overdue acknowledgements marked, and the
 lifecycle actions (acknowledge, start, assign, hand over, receiver accepted, close).
 
-Transitions go through `bot.escalation.service` (thin wrappers over the pure lifecycle); each
-is audited in the same transaction. Only escalations of youths the user may see are listed or
-changed: any other id answers 404.
+Transitions go through `bot.watchers.lifecycle` (the stored lifecycle over the pure model) and
+`admin.casework.assign`; each is audited in the same transaction. Only escalations of youths
+the user may see are listed or changed: any other id answers 404.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import case
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from admin import casework
 from admin.audit_actions import PanelAction
 from admin.i18n import _
 from admin.scope import youth_is_visible
@@ -25,8 +26,8 @@ from admin.views.labels import outcome_labels, severity_labels, state_labels
 from admin.web import client_address, current_user, not_found, redirect, render, services
 from bot.audit import record_event
 from bot.escalation import IllegalTransition, Outcome
-from bot.escalation import service as lifecycle
 from bot.models import Escalation, Role, School, StaffUser, Youth
+from bot.watchers import lifecycle
 
 LIST_LIMIT = 300
 MAX_NAME = 120
@@ -121,7 +122,7 @@ async def _rows(session: AsyncSession, user: StaffUser, flt: str, now: datetime)
 
 def _deadline(escalation: Escalation) -> datetime | None:
     try:
-        return lifecycle.ack_deadline(escalation)
+        return casework.ack_deadline(escalation)
     except ValueError:  # a severity the lifecycle does not know: no deadline to show
         return None
 
@@ -335,8 +336,8 @@ async def _assign(
     if chosen is None:
         raise FormError(_("Kies een coördinator van de regio van deze jongere."))
     try:
-        await lifecycle.assign(session, eid, chosen, now)
-    except lifecycle.NotACoordinator:
+        await casework.assign(session, eid, chosen)
+    except casework.NotACoordinator:
         raise FormError(_("Kies een coördinator van de regio van deze jongere.")) from None
     return PanelAction.ESCALATION_ASSIGNED, {"coordinator_id": chosen.id}
 

@@ -19,12 +19,23 @@ from admin.audit_actions import PanelAction
 from admin.i18n import _
 from admin.scope import get_visible_youth
 from admin.views.youths import region_coordinators, show_youth
-from admin.web import client_address, current_user, not_found, plans, redirect, render, services
+from admin.web import (
+    client_address,
+    current_user,
+    not_found,
+    plans,
+    redirect,
+    render,
+    services,
+    watchers,
+)
 from bot.audit import record_event
 from bot.invites.issue import issue_invitations
 from bot.models import School, StaffUser, Youth
 from bot.models.consent import GivenBy
 from bot.outreach.programmes import UnknownProgramme, change_programme
+from bot.privacy.erasure import ErasureReason, erase_youth
+from bot.watchers import RelayError
 
 MAX_PAUSE = timedelta(days=366)
 MAX_REASON = 500
@@ -225,12 +236,14 @@ async def message(request: web.Request) -> web.StreamResponse:
             raise FormError(_("Het bericht is te lang (hoogstens {n} tekens).", n=MAX_MESSAGE))
         async with svc.database.transaction() as session:
             youth = await _visible(session, request, youth_id)
+            if youth.telegram_chat_id is None:
+                raise FormError(_("Deze jongere heeft Telegram nog niet gekoppeld."))
             try:
-                await actions.send_staff_message(
+                await watchers(request).send_staff_message(
                     session, youth, current_user(request), text, svc.clock.now()
                 )
-            except actions.ActionRefused as exc:
-                raise FormError(_(str(exc))) from None
+            except RelayError:
+                raise FormError(_("Het bericht kon niet worden klaargezet.")) from None
             await _audit(session, request, PanelAction.MESSAGE_SENT, youth_id)
     except FormError as exc:
         return await _refuse(request, youth_id, str(exc), form)
@@ -320,11 +333,13 @@ async def erase(request: web.Request) -> web.StreamResponse:
                 raise FormError(
                     _("Typ de voornaam van de jongere precies over om het wissen te bevestigen.")
                 )
-            counts = await actions.erase_youth(
-                session, youth_id, current_user(request), svc.clock.now()
-            )
-            await _audit(
-                session, request, PanelAction.YOUTH_ERASED, youth_id, {"rows": sum(counts.values())}
+            # Erasure writes its own audit entry, without the youth's id (nothing left to link).
+            await erase_youth(
+                session,
+                youth_id,
+                current_user(request),
+                svc.clock.now(),
+                reason=ErasureReason.REQUEST,
             )
     except FormError as exc:
         return await _refuse(request, youth_id, str(exc), {})
