@@ -60,12 +60,14 @@ def bar_chart(
     *,
     stacked: bool = False,
     group_labels: Sequence[str] | None = None,
+    series_names: Sequence[str] | None = None,
 ) -> Chart:
     """Bars per group: side by side (one per series) or stacked.
 
     `series[i][group]` is the value of series i in that group.
     """
     labels = list(group_labels or groups)
+    names = list(series_names or [""] * len(series))
     totals = [
         sum(s.get(g, 0) for s in series) if stacked else max([s.get(g, 0) for s in series] or [0])
         for g in groups
@@ -85,12 +87,17 @@ def bar_chart(
             height = plot_h * value / top
             if stacked:
                 stack_y -= height
-                bars.append(Bar(x0, stack_y, usable, height, n, f"{labels[i]}: {value}"))
+                bars.append(Bar(x0, stack_y, usable, height, n, _label(labels[i], names[n], value)))
             else:
                 width = usable / max(len(series), 1)
                 bars.append(
                     Bar(
-                        x0 + n * width, baseline - height, width, height, n, f"{labels[i]}: {value}"
+                        x0 + n * width,
+                        baseline - height,
+                        width,
+                        height,
+                        n,
+                        _label(labels[i], names[n], value),
                     )
                 )
     x_labels = tuple(
@@ -99,5 +106,10 @@ def bar_chart(
     y_labels = tuple(
         Tick(LEFT - 6, baseline - plot_h * fraction, str(round(top * fraction)))
         for fraction in (0, 0.5, 1)
+        if float(top * fraction).is_integer()  # no "2" on the line that means 2.5
     )
     return Chart(WIDTH, HEIGHT, tuple(bars), x_labels, y_labels, baseline)
+
+
+def _label(group: str, series: str, value: int) -> str:
+    return f"{group} · {series}: {value}" if series else f"{group}: {value}"

@@ -1,7 +1,7 @@
 """What staff do to a youth from the panel, as domain functions (no aiohttp).
 
 Each function changes rows in the caller's transaction; the views validate the form first,
-write the audit entry and commit. Messages raised here are Dutch msgids the views translate.
+write the audit entry and commit.
 
 Messages to a youth go through `WatchersService.send_staff_message`, erasure through
 `bot.privacy.erasure.erase_youth`; the views call those directly.

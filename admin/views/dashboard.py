@@ -29,6 +29,7 @@ async def dashboard(request: web.Request) -> web.Response:
             {wave.month: wave.answered for wave in waves},
         ],
         group_labels=month_names,
+        series_names=[_("Verstuurd"), _("Beantwoord")],
     )
     activities = activity_labels()
     doing = bar_chart(
@@ -36,6 +37,7 @@ async def dashboard(request: web.Request) -> web.Response:
         [{wave.month: wave.activities.get(key, 0) for wave in waves} for key in activities],
         stacked=True,
         group_labels=month_names,
+        series_names=list(activities.values()),
     )
     last_wave = waves[-1] if waves else None
     return render(

@@ -15,6 +15,7 @@ from yarl import URL
 
 from admin.i18n import _
 from admin.scope import can_see_answers, get_visible_youth, youth_is_visible
+from admin.views.labels import participation_labels
 from admin.web import client_address, current_user, not_found, plans, render, services
 from bot.audit import AuditAction, record_event
 from bot.consent import has_active_consent
@@ -259,6 +260,7 @@ async def show_youth(
         "coordinator": coordinator,
         "consent_active": consent_active,
         "paper_form": PAPER_FORM,
+        "participation_labels": participation_labels(),
         "today": svc.clock.now().astimezone(svc.settings.zone).date(),
     }
     context.update(extra or {})
