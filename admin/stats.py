@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, extract, func, literal
+from sqlalchemy import case, cast, extract, func, literal, null, union_all
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import and_, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from admin.casework import ack_deadline
@@ -135,33 +135,39 @@ async def figures(
         group(value).checkins_sent = sent
         group(value).checkins_answered = replied
 
-    last = (
+    # One row per youth with the last check-in sent and the last answer given, from a single
+    # GROUP BY over both kinds of event. Joined to `youth` by primary key, so the plan stays
+    # cheap whatever the planner guesses (fresh tables have no statistics).
+    moment = ScheduledContact.handled_at.type  # type: ignore[attr-defined]
+    events = union_all(
         select(
             col(ScheduledContact.youth_id).label("youth_id"),
-            func.max(col(ScheduledContact.handled_at)).label("last_sent"),
-        )
-        .where(*_sent())
-        .group_by(col(ScheduledContact.youth_id))
-        .subquery()
-    )
-    # Each youth's latest answer of any kind, aggregated once: comparing two per-youth
-    # aggregates joins by hash, where a correlated "answered since" check would loop.
-    latest_answer = (
+            col(ScheduledContact.handled_at).label("sent_at"),
+            cast(null(), moment).label("answered_at"),
+        ).where(*_sent()),
         select(
             col(Answer.youth_id).label("youth_id"),
-            func.max(col(Answer.answered_at)).label("last_answer"),
+            cast(null(), moment).label("sent_at"),
+            col(Answer.answered_at).label("answered_at"),
+        ),
+    ).subquery()
+    per_youth = (
+        select(
+            events.c.youth_id,
+            func.max(events.c.sent_at).label("last_sent"),
+            func.max(events.c.answered_at).label("last_answer"),
         )
-        .group_by(col(Answer.youth_id))
+        .group_by(events.c.youth_id)
         .subquery()
     )
-    answered_since = case((latest_answer.c.last_answer >= last.c.last_sent, 1))
+    answered_since = case((per_youth.c.last_answer >= per_youth.c.last_sent, 1))
     for value, had, seen in (
         await session.exec(
             scoped(
-                select(dim, func.count(last.c.youth_id), func.count(answered_since))
-                .select_from(last)
-                .join(Youth, col(Youth.id) == last.c.youth_id)
-                .outerjoin(latest_answer, latest_answer.c.youth_id == last.c.youth_id)
+                select(dim, func.count(per_youth.c.last_sent), func.count(answered_since))
+                .select_from(per_youth)
+                .join(Youth, col(Youth.id) == per_youth.c.youth_id)
+                .where(per_youth.c.last_sent.is_not(None))
             ).group_by(dim)
         )
     ).all():
@@ -180,30 +186,30 @@ async def figures(
     ).all():
         group(value).open_escalations = count
 
-    latest = (
+    # Each youth's most recent activity answer: numbered newest first within the youth, then
+    # joined to `youth` by primary key (a window, so no self-join on the answers).
+    ranked = (
         select(
             col(Answer.youth_id).label("youth_id"),
-            func.max(col(Answer.answered_at)).label("at"),
+            col(Answer.value).label("value"),
+            func.row_number()
+            .over(
+                partition_by=col(Answer.youth_id),
+                order_by=(col(Answer.answered_at).desc(), col(Answer.id).desc()),
+            )
+            .label("rank"),
         )
         .where(Answer.key == ACTIVITY_KEY)
-        .group_by(col(Answer.youth_id))
         .subquery()
     )
     for value, activity, count in (
         await session.exec(
             scoped(
-                select(dim, col(Answer.value), func.count(col(Answer.id)))
-                .select_from(Answer)
-                .join(
-                    latest,
-                    and_(
-                        latest.c.youth_id == col(Answer.youth_id),
-                        latest.c.at == col(Answer.answered_at),
-                    ),
-                )
-                .join(Youth, col(Youth.id) == col(Answer.youth_id))
-                .where(Answer.key == ACTIVITY_KEY)
-            ).group_by(dim, col(Answer.value))
+                select(dim, ranked.c.value, func.count())
+                .select_from(ranked)
+                .join(Youth, col(Youth.id) == ranked.c.youth_id)
+                .where(ranked.c.rank == 1)
+            ).group_by(dim, ranked.c.value)
         )
     ).all():
         group(value).activities[activity] += count
