@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from aiohttp import web
 
-from admin.i18n import _
+from admin.i18n import _, use_language
 from admin.security import csrf
 from admin.security.sessions import ActiveSession, load_session
 from admin.web import (
@@ -90,6 +90,7 @@ def guarded(route: Route) -> Handler:
 
 async def _attach_session(request: web.Request) -> None:
     request[AUTH] = None
+    use_language(None)
     raw = request.cookies.get(session_cookie_name(request))
     if not raw:
         return
@@ -97,6 +98,8 @@ async def _attach_session(request: web.Request) -> None:
     async with svc.database.transaction() as session:
         active: ActiveSession | None = await load_session(session, svc.clock, raw)
     request[AUTH] = active
+    # Refusals and pages alike speak the signed-in user's language from here on.
+    use_language(active.user.language if active is not None else None)
 
 
 def _check_access(route: Route, request: web.Request) -> None:

@@ -12,9 +12,15 @@ from admin.i18n import _
 from admin.security.sessions import ActiveSession, cookie_name, cookie_secure
 from admin.security.tokens import new_token
 from bot.context import Services
+from bot.conversations.plans import PlanSync
 from bot.models import StaffUser
+from bot.watchers.service import WatchersService
 
 SERVICES_KEY = web.AppKey("services", Services)
+# Programmes and flows, loaded once when the app is made (replanning needs them).
+PLANS_KEY = web.AppKey("plans", PlanSync)
+# The service's watchers: staff messages to youths go through them.
+WATCHERS_KEY = web.AppKey("watchers", WatchersService)
 AUTH = web.RequestKey("inbeeld.auth", ActiveSession | None)  # type: ignore[arg-type]
 # A pre-login form value minted for this request; the guard sets it as a cookie.
 FRESH_PRE_LOGIN_VALUE = web.RequestKey("inbeeld.fresh_pre_login", str)
@@ -23,6 +29,14 @@ PRE_LOGIN_COOKIE_SUFFIX = "-csrf"
 
 def services(request: web.Request) -> Services:
     return request.app[SERVICES_KEY]
+
+
+def plans(request: web.Request) -> PlanSync:
+    return request.app[PLANS_KEY]
+
+
+def watchers(request: web.Request) -> WatchersService:
+    return request.app[WATCHERS_KEY]
 
 
 def auth(request: web.Request) -> ActiveSession | None:

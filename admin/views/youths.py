@@ -15,14 +15,18 @@ from yarl import URL
 
 from admin.i18n import _
 from admin.scope import can_see_answers, get_visible_youth, youth_is_visible
-from admin.web import client_address, current_user, not_found, render, services
+from admin.views.labels import participation_labels
+from admin.web import client_address, current_user, not_found, plans, render, services
 from bot.audit import AuditAction, record_event
+from bot.consent import has_active_consent
+from bot.consent.forms import PAPER_FORM
 from bot.models import (
     Answer,
     ChatMessage,
     ConsentEvent,
     Escalation,
     Participation,
+    Role,
     School,
     Signal,
     StaffUser,
@@ -188,11 +192,38 @@ class TimelineItem:
 
 
 async def youth_page(request: web.Request) -> web.Response:
-    svc = services(request)
-    user = current_user(request)
     youth_id = _positive_int(request.match_info["youth_id"])
     if youth_id is None:
         raise not_found()
+    return await show_youth(request, youth_id, notice=done_notice(request.query.get("done")))
+
+
+def done_notice(key: str | None) -> str | None:
+    """The confirmation after an action (Post/Redirect/Get: the key travels, never a text)."""
+    messages = {
+        "pause": _("De rust is opgeslagen. De jongere krijgt tot die datum geen berichten."),
+        "pause_ended": _("De rust is beëindigd."),
+        "programme": _("Het programma is gewijzigd. Alleen toekomstige contacten zijn aangepast."),
+        "coordinator": _("De coördinator is gewijzigd."),
+        "message": _("Het bericht staat klaar om te versturen."),
+        "consent": _("De toestemming is vastgelegd en de planning is bijgewerkt."),
+        "withdrawal": _("De intrekking is vastgelegd. Er gaan geen check-ins meer uit."),
+    }
+    return messages.get(key or "")
+
+
+async def show_youth(
+    request: web.Request,
+    youth_id: int,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> web.Response:
+    """The youth page (also after a refused or completed action); every showing is audited."""
+    svc = services(request)
+    user = current_user(request)
     async with svc.database.transaction() as session:
         youth = await get_visible_youth(session, user, youth_id)
         if youth is None:
@@ -200,6 +231,11 @@ async def youth_page(request: web.Request) -> web.Response:
         school = await session.get(School, youth.school_id)
         answers_visible = await can_see_answers(session, user, youth)
         timeline = await _timeline(session, youth_id, answers_visible)
+        coordinators = await region_coordinators(session, school)
+        coordinator = (
+            await session.get(StaffUser, youth.coordinator_id) if youth.coordinator_id else None
+        )
+        consent_active = await has_active_consent(session, youth_id)
         await record_event(
             session,
             svc.clock,
@@ -208,34 +244,70 @@ async def youth_page(request: web.Request) -> web.Response:
             youth_id=youth_id,
             client_address=client_address(request),
         )
-    return render(
-        request,
-        "youth.html",
-        {
-            "page_title": _("Jongere"),
-            "youth": youth,
-            "school": school,
-            "timeline": timeline,
-            "answers_visible": answers_visible,
-        },
+    programmes = plans(request).programmes
+    context: dict[str, Any] = {
+        "page_title": _("Jongere"),
+        "youth": youth,
+        "school": school,
+        "timeline": timeline,
+        "answers_visible": answers_visible,
+        "error": error,
+        "notice": notice,
+        "form": {},
+        "can_act": user.role in (Role.ADMIN, Role.COORDINATOR),
+        "programmes": sorted((p.id, p.name) for p in programmes.values()),
+        "coordinators": coordinators,
+        "coordinator": coordinator,
+        "consent_active": consent_active,
+        "paper_form": PAPER_FORM,
+        "participation_labels": participation_labels(),
+        "today": svc.clock.now().astimezone(svc.settings.zone).date(),
+    }
+    context.update(extra or {})
+    return render(request, "youth.html", context, status=status)
+
+
+async def region_coordinators(session: AsyncSession, school: School | None) -> list[StaffUser]:
+    """The active coordinators of the school's region: who a youth or case may go to."""
+    if school is None:
+        return []
+    return list(
+        (
+            await session.exec(
+                select(StaffUser)
+                .where(
+                    StaffUser.role == Role.COORDINATOR,
+                    StaffUser.region_id == school.region_id,
+                    col(StaffUser.disabled_at).is_(None),
+                )
+                .order_by(col(StaffUser.name))
+            )
+        ).all()
     )
 
 
 async def _timeline(session: AsyncSession, youth_id: int, with_answers: bool) -> list[TimelineItem]:
     items: list[TimelineItem] = []
     messages = await session.exec(
-        select(ChatMessage)
+        select(ChatMessage, StaffUser.name)
+        .outerjoin(StaffUser, col(StaffUser.id) == col(ChatMessage.author_staff_id))
         .where(col(ChatMessage.youth_id) == youth_id)
         .order_by(col(ChatMessage.created_at).desc())
         .limit(TIMELINE_LIMIT)
     )
-    for message in messages:
+    for message, author in messages:
         incoming = message.direction == "in"
+        if incoming:
+            title = _("Bericht van jongere")
+        elif author:
+            title = _("Bericht van {name} aan jongere", name=author)
+        else:
+            title = _("Bericht aan jongere")
         items.append(
             TimelineItem(
                 at=message.created_at,
                 kind="message_in" if incoming else "message_out",
-                title=_("Bericht van jongere") if incoming else _("Bericht aan jongere"),
+                title=title,
                 # A check-in answer is also a chat message: whoever may not read the answers
                 # sees that contact happened, not what was said.
                 text=message.text if with_answers else None,

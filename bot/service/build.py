@@ -132,7 +132,7 @@ async def build_runtime(
         else Ticker(parts.periodic.tick, clock, zone=settings.zone, interval_seconds=tick_seconds)
     )
     health = Health(services.database, ticker, clock, telegram_ok=lambda: channel.last_call_ok)
-    app = create_admin_app(services)
+    app = create_admin_app(services, parts.watchers)
     service_routes(app, health)
     tasks = [BackgroundTask("dispatcher", _dispatch_until_stopped(parts.dispatcher))]
     # Direct crisis replies and alerts in flight finish before the bot's connection closes.

@@ -283,3 +283,68 @@ async def reoffer_contact(
             )
             await session.flush()
         return contact
+
+
+async def sent_checkin(
+    database: Database,
+    youth_: Youth,
+    sent_at: datetime,
+    *,
+    answered_at: datetime | None = None,
+    activity: str | None = None,
+    key: str | None = None,
+) -> ScheduledContact:
+    """A check-in that went out at `sent_at`; with `answered_at`, its conversation holds an
+    answer then (the `activity` choice when given)."""
+    async with database.transaction() as session:
+        contact = ScheduledContact(
+            youth_id=youth_.id,
+            key=key or f"checkin:{next(_numbers)}",
+            kind="checkin",
+            series="checkin",
+            label="check-in",
+            flow_id="checkin",
+            due_at=sent_at,
+            status="sent",
+            handled_at=sent_at,
+        )
+        session.add(contact)
+        await session.flush()
+        if answered_at is not None:
+            conversation = Conversation(
+                youth_id=youth_.id,
+                flow_id="checkin",
+                contact_id=contact.id,
+                started_at=sent_at,
+                updated_at=answered_at,
+            )
+            session.add(conversation)
+            await session.flush()
+            session.add(
+                Answer(
+                    youth_id=youth_.id,
+                    conversation_id=conversation.id,
+                    key="activity" if activity else "mood",
+                    value=activity or "4",
+                    node_id="q1",
+                    answered_at=answered_at,
+                )
+            )
+        return contact
+
+
+async def escalation_at(
+    database: Database,
+    youth_: Youth,
+    opened_at: datetime,
+    severity: str = "attention",
+    state: str = "open",
+) -> Escalation:
+    async with database.transaction() as session:
+        row = Escalation(youth_id=youth_.id, severity=severity, state=state, opened_at=opened_at)
+        if state == "closed":
+            row.closed_at = opened_at
+            row.outcome = "no_action_needed"
+        session.add(row)
+        await session.flush()
+        return row

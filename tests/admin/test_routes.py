@@ -7,12 +7,13 @@ import re
 import pytest
 from aiohttp import DummyCookieJar
 from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
 
 from admin.app import ROUTES, create_admin_app
 from admin.guard import Access, Route
 from admin.security.sessions import Stage
 from bot.context import Services
-from bot.models import Role, StaffUser
+from bot.models import AuditEvent, Role, StaffUser, Youth
 from tests.admin import factories
 from tests.admin.conftest import BROWSER, SESSION_COOKIE, csrf_from, demo_settings
 
@@ -35,8 +36,21 @@ SECURITY_HEADERS = {
 }
 
 
-def concrete(route: Route, world: factories.World) -> str:
-    path = re.sub(r"\{youth_id[^}]*\}", str(world.youth_a.id), route.path)
+@pytest.fixture
+async def world(database, clock) -> factories.World:
+    """The shared world plus an open escalation in each region (for the escalation routes)."""
+    found = await factories.world(database, clock)
+    found.escalation_a = await factories.escalation(database, clock, found.youth_a, "attention")
+    found.escalation_b = await factories.escalation(database, clock, found.youth_b, "attention")
+    return found
+
+
+def concrete(route: Route, world: factories.World, *, other_region: bool = False) -> str:
+    youth = world.youth_b if other_region else world.youth_a
+    escalation = world.escalation_b if other_region else world.escalation_a
+    path = re.sub(r"\{youth_id[^}]*\}", str(youth.id), route.path)
+    if escalation is not None:
+        path = re.sub(r"\{escalation_id[^}]*\}", str(escalation.id), path)
     path = re.sub(r"\{user_id[^}]*\}", str(world.coordinator_a.id), path)
     path = re.sub(r"\{school_id[^}]*\}", str(world.school_a.id), path)
     path = re.sub(r"\{upload_id:.*?\}\}", "x" * 24, path)  # no such upload: a 404 once let in
@@ -92,6 +106,27 @@ def test_the_route_table_covers_every_area():
         "invitations_issue",
         "reoffers",
         "reoffers_csv",
+        "youth_pause",
+        "youth_pause-end",
+        "youth_programme",
+        "youth_coordinator",
+        "youth_invitation",
+        "youth_message",
+        "youth_consent",
+        "youth_withdrawal",
+        "youth_erase",
+        "escalations",
+        "escalation_acknowledge",
+        "escalation_start",
+        "escalation_assign",
+        "escalation_handover",
+        "escalation_accept",
+        "escalation_withdraw",
+        "escalation_close",
+        "reports",
+        "reports_csv",
+        "account",
+        "account_language",
     } <= names
     for route in ROUTES:
         if route.access == Access.ROLES:
@@ -149,6 +184,42 @@ async def test_wrong_role_is_forbidden(route, role, client, database, clock, wor
     )
     assert response.status in (403, 404)
     assert 'id="error-message"' in await response.text(), "refusals use the panel layout"
+
+
+SCOPED = [
+    (route, role)
+    for route in ROUTES
+    if route.access == Access.ROLES
+    and ("{youth_id" in route.path or "{escalation_id" in route.path)
+    for role in (Role.COORDINATOR, Role.SCHOOL)
+    if role in route.roles
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "role"), SCOPED, ids=lambda v: f"{v.method} {v.path}" if isinstance(v, Route) else v
+)
+async def test_another_regions_youth_or_case_is_not_found(
+    route, role, client, database, clock, world
+):
+    """Every route about one youth or case answers 404 for another region's, and changes
+    nothing (no audit entry is written)."""
+    await sign_in(client, database, clock, user_for(world, role))
+    token = csrf_from(await (await client.get("/")).text())
+    async with database.session() as session:
+        before = len((await session.exec(select(AuditEvent))).all())
+    response = await client.request(
+        route.method,
+        concrete(route, world, other_region=True),
+        data={"csrf_token": token, "confirm_first_name": "Bram"} if route.unsafe else None,
+        headers=BROWSER,
+        allow_redirects=False,
+    )
+    assert response.status == 404
+    assert 'id="error-message"' in await response.text()
+    async with database.session() as session:
+        assert len((await session.exec(select(AuditEvent))).all()) == before
+        assert await session.get(Youth, world.youth_b.id) is not None
 
 
 @pytest.mark.parametrize("route", UNSAFE, ids=lambda r: r.path)

@@ -15,6 +15,7 @@ from sqlmodel import select
 from bot import cli
 from bot.cli import org_commands
 from bot.models import Invitation, School, StaffUser, Youth
+from bot.privacy.crypto import new_key
 from bot.storage.db import Database
 
 pytestmark = pytest.mark.db
@@ -37,6 +38,8 @@ def inbeeld(database_url, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("INBEELD_DATABASE_URL", database_url)
     monkeypatch.setenv("INBEELD_BOT_USERNAME", "InBeeldTestBot")
     monkeypatch.delenv("INBEELD_PUBLIC_URL", raising=False)
+    # As in production: the CLI configures the data key from its settings (PostgreSQL needs one).
+    monkeypatch.setenv("INBEELD_DATA_KEY", new_key())
 
     def run(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()

@@ -1,0 +1,108 @@
+"""What staff do to a youth from the panel, as domain functions (no aiohttp).
+
+Each function changes rows in the caller's transaction; the views validate the form first,
+write the audit entry and commit.
+
+Messages to a youth go through `WatchersService.send_staff_message`, erasure through
+`bot.privacy.erasure.erase_youth`; the views call those directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.consent.forms import PAPER_FORM
+from bot.conversations.plans import PlanSync
+from bot.models import ConsentEvent, StaffUser, Youth
+from bot.models.consent import ConsentAction, GivenBy, Purpose
+
+PAPER_CHANNEL = "paper"
+PANEL_CHANNEL = "panel"
+WITHDRAWAL_VERSION = "panel-intrekking"
+
+
+def pause(youth: Youth, until: date, reason: str, now: datetime) -> None:
+    """No automated contact until `until` (the tick and the dispatcher check it at send time)."""
+    youth.paused_until = until
+    youth.pause_reason = reason
+    youth.updated_at = now
+
+
+def end_pause(youth: Youth, now: datetime) -> None:
+    youth.paused_until = None
+    youth.pause_reason = None
+    youth.updated_at = now
+
+
+@dataclass(frozen=True)
+class ConsentGiver:
+    """Who signed or asked: the youth themself (recorded by staff) or a representative."""
+
+    given_by: GivenBy
+    representative_name: str | None = None
+    representative_relation: str | None = None
+
+
+async def record_paper_consent(
+    session: AsyncSession,
+    youth: Youth,
+    staff: StaffUser,
+    giver: ConsentGiver,
+    plans: PlanSync,
+    now: datetime,
+) -> ConsentEvent:
+    """A signed paper form: a ledger entry with the form's version and hash, then replan."""
+    event = ConsentEvent(
+        youth_id=youth.id,  # type: ignore[arg-type]
+        purpose=Purpose.CHECKINS,
+        action=ConsentAction.GRANTED,
+        given_by=giver.given_by,
+        representative_name=giver.representative_name,
+        representative_relation=giver.representative_relation,
+        staff_user_id=staff.id,
+        text_version=PAPER_FORM.version,
+        text_sha256=PAPER_FORM.sha256,
+        channel=PAPER_CHANNEL,
+        recorded_at=now,
+    )
+    session.add(event)
+    youth.participation = "ja"
+    youth.updated_at = now
+    session.add(youth)
+    await plans.sync(session, youth, now)
+    return event
+
+
+async def record_withdrawal(
+    session: AsyncSession,
+    youth: Youth,
+    staff: StaffUser,
+    giver: ConsentGiver,
+    plans: PlanSync,
+    now: datetime,
+) -> ConsentEvent:
+    """The youth or their representative told staff to stop: one step, then replan (future
+    check-ins are cancelled)."""
+    event = ConsentEvent(
+        youth_id=youth.id,  # type: ignore[arg-type]
+        purpose=Purpose.CHECKINS,
+        action=ConsentAction.WITHDRAWN,
+        given_by=giver.given_by,
+        representative_name=giver.representative_name,
+        representative_relation=giver.representative_relation,
+        staff_user_id=staff.id,
+        text_version=WITHDRAWAL_VERSION,
+        text_sha256=hashlib.sha256(WITHDRAWAL_VERSION.encode()).hexdigest(),
+        channel=PANEL_CHANNEL,
+        recorded_at=now,
+    )
+    session.add(event)
+    youth.participation = "nee"
+    youth.updated_at = now
+    session.add(youth)
+    await plans.sync(session, youth, now)
+    return event
