@@ -5,6 +5,7 @@ Every setting is documented in README.md; a test fails when one is not.
 
 from __future__ import annotations
 
+import re
 import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,9 +47,34 @@ class Settings(BaseSettings):
         None,
         description="Fernet key(s) that encrypt free text at rest, comma-separated, newest first.",
     )
+    retention_months: int = Field(
+        12,
+        ge=1,
+        le=120,
+        description="Months after a youth's programme ends before their data is erased.",
+    )
     public_url: str | None = Field(
         None, description="Public base URL of the panel, used in links sent to coordinators."
     )
+    bot_username: str = Field(
+        "InBeeldBot",
+        description="The bot's Telegram username, for invitation deep links (works offline).",
+    )
+    smtp_host: str | None = Field(
+        None, description="Mail server for coordinator alerts by e-mail; unset means no e-mail."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="Port of the mail server.")
+    smtp_user: str | None = Field(None, description="Login name at the mail server, if any.")
+    smtp_password: SecretStr | None = Field(None, description="Password at the mail server.")
+    smtp_from: str = Field(
+        "In Beeld <inbeeld@localhost>", description="Sender address of alert e-mails."
+    )
+    smtp_starttls: bool = Field(True, description="Upgrade the connection with STARTTLS.")
+
+    @property
+    def panel_url(self) -> str:
+        """Base URL of the panel for links in alerts: PUBLIC_URL, else the local address."""
+        return self.public_url or f"http://{self.admin_host}:{self.admin_port}"
 
     @field_validator("database_url")
     @classmethod
@@ -65,6 +91,14 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("bot_username")
+    @classmethod
+    def _telegram_username(cls, value: str) -> str:
+        name = value.strip().removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", name, re.ASCII):
+            raise ValueError("4-32 letters, digits or _, starting with a letter")
+        return name
 
     @field_validator("timezone")
     @classmethod

@@ -20,6 +20,8 @@ from bot.clock import ManualClock
 from bot.storage import migrate
 from bot.storage.db import Database
 
+pytest_plugins = ["tests.privacy.data_keys", "tests.privacy.log_guard"]
+
 PG_URL_ENV = "INBEELD_TEST_DATABASE_URL"
 
 

@@ -13,7 +13,8 @@ from typing import Any, Literal, Protocol
 @dataclass(frozen=True)
 class Button:
     label: str
-    data: str  # callback data; at most 64 bytes (checked by the flow loader)
+    data: str = ""  # callback data; at most 64 bytes (checked by the flow loader)
+    url: str | None = None  # a link button instead (e.g. "Open in panel"); `data` is then unused
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,23 @@ class OutgoingMessage:
         """The JSON kept in the outbox (documents are rendered at send time, not stored)."""
         return {
             "text": self.text,
-            "buttons": [[{"label": b.label, "data": b.data} for b in row] for row in self.buttons],
+            "buttons": [[_button_payload(b) for b in row] for row in self.buttons],
         }
 
     @classmethod
     def from_payload(cls, chat_id: int, payload: dict[str, Any]) -> OutgoingMessage:
         rows = tuple(
-            tuple(Button(label=b["label"], data=b["data"]) for b in row)
+            tuple(Button(label=b["label"], data=b.get("data", ""), url=b.get("url")) for b in row)
             for row in payload.get("buttons", [])
         )
         return cls(chat_id=chat_id, text=payload["text"], buttons=rows)
+
+
+def _button_payload(button: Button) -> dict[str, str]:
+    # "url" only when set, so payloads written before link buttons existed read the same.
+    if button.url:
+        return {"label": button.label, "data": button.data, "url": button.url}
+    return {"label": button.label, "data": button.data}
 
 
 @dataclass(frozen=True)

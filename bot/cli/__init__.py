@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from bot import logs
 from bot.cli import commands
+from bot.config import load_settings_or_exit
+from bot.privacy.crypto import configure_data_keys_or_exit
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logs.configure()
+    if getattr(args, "needs_data_key", True):
+        # Free text is encrypted at rest: every command that may read or write it needs the key.
+        configure_data_keys_or_exit(load_settings_or_exit())
     try:
         result = args.handler(args)
         if asyncio.iscoroutine(result):

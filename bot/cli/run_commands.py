@@ -22,7 +22,8 @@ def register_demo(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("demo", help="the whole product offline, with the Bot API emulator")
     parser.add_argument("--data-dir", default="demo-data", help="where the demo keeps its files")
     parser.add_argument("--port", type=int, default=None, help="panel port (default 8080)")
-    parser.set_defaults(handler=_demo)
+    # The demo keeps its own data key in its data folder.
+    parser.set_defaults(handler=_demo, needs_data_key=False)
 
 
 async def _run(args: argparse.Namespace) -> int:

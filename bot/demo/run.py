@@ -13,6 +13,7 @@ from bot.demo import cast
 from bot.demo.seed import seed_demo
 from bot.demo.web import add_demo_routes
 from bot.emulator import EmulatorServer
+from bot.privacy.crypto import configure_data_keys
 from bot.service.build import build_runtime
 from bot.service.runtime import install_signal_handlers
 from bot.storage import migrate
@@ -48,6 +49,7 @@ async def run_demo(data_dir: str = "demo-data", port: int | None = None) -> int:
     clock = SystemClock()
     async with EmulatorServer(token=DEMO_TOKEN, bot_username="InBeeldDemoBot") as emulator:
         settings = demo_settings(folder, emulator.api_url, port or 8080)
+        configure_data_keys(settings)
         runtime = await build_runtime(settings, clock=clock, tick_seconds=DEMO_TICK_SECONDS)
         parts = runtime.parts
         await migrate.upgrade(parts.services.database)

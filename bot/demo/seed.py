@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pyotp
-from admin.security.passwords import hash_password
-from admin.security.sealing import seal
 from sqlmodel import select
 
+from admin.security.passwords import hash_password
+from admin.security.sealing import seal
 from bot.config import Settings
 from bot.conversations.plans import PlanSync
 from bot.demo import cast

@@ -14,9 +14,9 @@ from typing import Any
 
 import jinja2
 import pyotp
-from admin.security.csrf import cross_origin_refusal
 from aiohttp import web
 
+from admin.security.csrf import cross_origin_refusal
 from bot.demo import cast
 from bot.demo.seed import DemoState
 from bot.emulator.control import EmulatorControl

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.privacy.crypto import EncryptedText
 from bot.storage.types import UTCDateTime
 
 
@@ -31,7 +32,8 @@ class Answer(SQLModel, table=True):
     youth_id: int = Field(foreign_key="youth.id", index=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
     key: str = Field(max_length=60)
-    value: str = Field(max_length=4000)
+    # Answers can be free text about wellbeing or money: encrypted at rest.
+    value: str = Field(sa_type=EncryptedText(max_chars=4000))
     node_id: str = Field(max_length=60)
     answered_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
@@ -44,7 +46,7 @@ class ChatMessage(SQLModel, table=True):
     staff_user_id: int | None = Field(default=None, foreign_key="staffuser.id", index=True)
     direction: str = Field(max_length=3)  # in|out
     kind: str = Field(max_length=20)  # text|button|command|sticker|...|relay
-    text: str | None = Field(default=None, max_length=8000)
+    text: str | None = Field(default=None, sa_type=EncryptedText(max_chars=8000))  # encrypted
     author_staff_id: int | None = Field(default=None, foreign_key="staffuser.id")
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
 

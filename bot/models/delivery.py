@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.privacy.crypto import EncryptedJSON
 from bot.storage.types import UTCDateTime
 
 
@@ -46,7 +47,8 @@ class OutboxMessage(SQLModel, table=True):
     youth_id: int | None = Field(default=None, foreign_key="youth.id", index=True)
     staff_user_id: int | None = Field(default=None, foreign_key="staffuser.id")
     priority: int = 0  # higher first; crisis replies skip the queue
-    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The message itself (text, buttons): names and free text, so encrypted at rest.
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)
     # pending|claimed|sending|sent|failed|cancelled|uncertain (see bot/delivery/dispatcher.py)
     status: str = Field(default="pending", max_length=10)
     attempts: int = 0

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.privacy.crypto import EncryptedText
 from bot.storage.types import UTCDateTime
 
 
@@ -32,7 +33,8 @@ class Youth(SQLModel, table=True):
     telegram_chat_id: int | None = Field(default=None, unique=True)
     unreachable_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paused_until: date | None = None
-    pause_reason: str | None = Field(default=None, max_length=500)
+    # Free text a person typed: encrypted at rest.
+    pause_reason: str | None = Field(default=None, sa_type=EncryptedText(max_chars=500))
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 

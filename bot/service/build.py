@@ -7,11 +7,13 @@ import logging
 import socket
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 
-from admin.app import create_admin_app
 from aiohttp import web
 from telegram import Bot, BotCommand
 
+from admin.app import create_admin_app
+from admin.housekeeping import purge_panel_records
 from bot.channels.base import Channel
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import Poller, UpdateProcessor, webhook_route
@@ -26,17 +28,21 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.i18n import SUPPORTED_LANGUAGES, CatalogError, get_translator, gettext
 from bot.outreach.holds import human_conversation_open
 from bot.outreach.tick import Outreach
+from bot.privacy.retention import retention_sweep
 from bot.scheduling import ProgrammeError, load_programmes
 from bot.service.health import Health
+from bot.service.periodic import Periodic, Step
 from bot.service.runtime import BackgroundTask, Runtime, service_routes
 from bot.service.ticker import Ticker
 from bot.storage.db import Database
 from bot.watchers import build_watchers
+from bot.watchers.service import WatchersService
 from flows.loader import FlowLoadError, shipped_flows
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30.0
+DAILY = timedelta(days=1)
 
 
 @dataclass
@@ -48,6 +54,8 @@ class Parts:
     router: InboundRouter
     dispatcher: Dispatcher
     outreach: Outreach
+    watchers: WatchersService
+    periodic: Periodic
     processor: UpdateProcessor | None
 
 
@@ -83,7 +91,22 @@ def build_parts(
         dispatcher.notify()
 
     processor = UpdateProcessor(bot, handle_then_wake) if bot is not None else None
-    return Parts(services, plans, router, dispatcher, outreach, processor)
+    periodic = Periodic(
+        clock,
+        [
+            Step("outreach", outreach.tick),
+            Step("escalations", watchers.tick),
+            Step("panel-housekeeping", lambda: purge_panel_records(database, clock), DAILY),
+            Step(
+                "retention",
+                lambda: retention_sweep(
+                    database, clock, programmes, months=settings.retention_months, zone=zone
+                ),
+                timedelta(hours=1),
+            ),
+        ],
+    )
+    return Parts(services, plans, router, dispatcher, outreach, watchers, periodic, processor)
 
 
 async def announce_commands(bot: Bot) -> None:
@@ -106,13 +129,14 @@ async def build_runtime(
     ticker = (
         None
         if worker
-        else Ticker(parts.outreach.tick, clock, zone=settings.zone, interval_seconds=tick_seconds)
+        else Ticker(parts.periodic.tick, clock, zone=settings.zone, interval_seconds=tick_seconds)
     )
     health = Health(services.database, ticker, clock, telegram_ok=lambda: channel.last_call_ok)
     app = create_admin_app(services)
     service_routes(app, health)
     tasks = [BackgroundTask("dispatcher", _dispatch_until_stopped(parts.dispatcher))]
-    on_stop = [bot.shutdown]
+    # Direct crisis replies and alerts in flight finish before the bot's connection closes.
+    on_stop = [parts.watchers.settle, bot.shutdown]
     if not worker:
         assert parts.processor is not None
         if settings.webhook_url:

@@ -46,7 +46,10 @@ async def _wait_healthy(port: int, process: asyncio.subprocess.Process) -> None:
     async with aiohttp.ClientSession() as client:
         for _ in range(200):
             if process.returncode is not None:
-                raise AssertionError(f"inbeeld run exited with {process.returncode}")
+                _out, err = await process.communicate()
+                raise AssertionError(
+                    f"inbeeld run exited with {process.returncode}: {err[-2000:]!r}"
+                )
             try:
                 async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
                     if response.status == 200:

@@ -99,7 +99,12 @@ def to_incoming_event(update: Update) -> IncomingEvent | None:
         if command is not None:
             name, args = command
             return IncomingEvent(**base, **person, kind="command", command=name, args=args)
-        return IncomingEvent(**base, **person, kind="text", text=message.text)
+        # A reply (swipe -> Reply) names the message it answers: coordinators answer a youth
+        # by replying to the alert or relayed message, which is how we know which youth.
+        extra = {}
+        if message.reply_to_message is not None:
+            extra["reply_to_message_id"] = message.reply_to_message.message_id
+        return IncomingEvent(**base, **person, kind="text", text=message.text, extra=extra)
     return IncomingEvent(
         **base, **person, kind="unsupported", unsupported_kind=_unsupported_kind(message)
     )

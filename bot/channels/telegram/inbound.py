@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 EventHandler = Callable[[IncomingEvent], Awaitable[None]]
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+PROCESS_ATTEMPTS = 3
+RETRY_DELAY_SECONDS = 0.5
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 
@@ -55,9 +57,28 @@ class UpdateProcessor:
 
         async def one_chat(items: list[Update]) -> None:
             for item in items:
-                await self.process(item)
+                await self._process_resiliently(item)
 
         await asyncio.gather(*(one_chat(items) for items in by_chat.values()))
+
+    async def _process_resiliently(self, update: Update) -> None:
+        """Retry a failing update (a deadlock, a lost connection) a few times; a poison update
+        is logged and dropped so one broken update never stops every youth's conversation."""
+        for attempt in range(1, PROCESS_ATTEMPTS + 1):
+            try:
+                await self.process(update)
+                return
+            except Exception:
+                if attempt == PROCESS_ATTEMPTS:
+                    log.exception(
+                        "update dropped after retries", extra={"update_id": update.update_id}
+                    )
+                    return
+                log.warning(
+                    "update failed; retrying",
+                    extra={"update_id": update.update_id, "attempt": attempt},
+                )
+                await asyncio.sleep(RETRY_DELAY_SECONDS * attempt)
 
     async def _answer_callback(self, query_id: str) -> None:
         # Only stops the spinner on the button; the real answer is already in the outbox.

@@ -42,7 +42,12 @@ def _keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(text=b.label, callback_data=b.data) for b in row]
+            [
+                InlineKeyboardButton(text=b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(text=b.label, callback_data=b.data)
+                for b in row
+            ]
             for row in message.buttons
         ]
     )

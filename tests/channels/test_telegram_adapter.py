@@ -1,0 +1,188 @@
+"""The Telegram adapter through the real python-telegram-bot client and the Bot API emulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.channels.base import (
+    Blocked,
+    Button,
+    Delivered,
+    Failed,
+    IncomingEvent,
+    OutgoingMessage,
+    RetryLater,
+)
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.telegram.inbound import Poller, UpdateProcessor, webhook_route
+from bot.emulator import EmulatorServer
+
+TOKEN = "1000:adapter-test"
+
+
+@pytest.fixture
+async def emulator():
+    async with EmulatorServer(token=TOKEN) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def bot(emulator):
+    bot = make_bot(TOKEN, emulator.api_url)
+    await bot.initialize()
+    yield bot
+    await bot.shutdown()
+
+
+async def _updates(bot, processor: UpdateProcessor) -> None:
+    updates = await bot.get_updates(timeout=0)
+    await processor.process_batch(updates)
+    if updates:
+        await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+
+
+async def test_every_kind_of_update_becomes_an_incoming_event(emulator, bot):
+    seen: list[IncomingEvent] = []
+
+    async def handle(event: IncomingEvent) -> None:
+        seen.append(event)
+
+    processor = UpdateProcessor(bot, handle)
+    control = emulator.control
+    control.add_user(11, "Sem", "ar")
+    control.send_command(11, "start", "Tok_en-123")
+    control.send_text(11, "hallo")
+    control.send_sticker(11)
+    sent = await bot.send_message(11, "Kies", reply_markup=_one_button())
+    control.tap_button(11, sent.message_id, "c:abc:mood:3")
+    control.edit_message(11, 2, "hallo!")
+    control.block(11)
+    await _updates(bot, processor)
+    kinds = [(e.kind, e.command or e.text or e.button_data or e.unsupported_kind) for e in seen]
+    assert kinds == [
+        ("command", "start"),
+        ("text", "hallo"),
+        ("unsupported", "sticker"),
+        ("button", "c:abc:mood:3"),
+        ("unsupported", "edited"),
+        ("blocked", None),
+    ]
+    assert seen[0].args == ("Tok_en-123",)
+    assert seen[0].language_code == "ar"
+    assert control.callback_answer(seen[3].extra["callback_query_id"]) is not None
+
+
+def _one_button():
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    return InlineKeyboardMarkup([[InlineKeyboardButton("3", callback_data="c:abc:mood:3")]])
+
+
+async def test_send_outcomes_map_every_answer_telegram_gives(emulator, bot):
+    channel = TelegramChannel(bot)
+    emulator.control.add_user(21, "Sem")
+    emulator.control.send_command(21, "start")
+    outcome = await channel.send(OutgoingMessage(21, "Hoi", buttons=((Button("Ja", "c:x:y:ja"),),)))
+    assert isinstance(outcome, Delivered)
+    assert emulator.control.bot_messages(21)[-1]["buttons"][0][0]["text"] == "Ja"
+
+    too_long = await channel.send(OutgoingMessage(21, "x" * 4097))
+    assert isinstance(too_long, Failed)
+
+    emulator.faults.storm(retry_after=7, seconds=0.5, methods=["sendMessage"])
+    limited = await channel.send(OutgoingMessage(21, "Hoi"))
+    assert limited == RetryLater(after_seconds=7, reason="rate_limited")
+    emulator.faults.clear()
+
+    emulator.faults.next_calls("error", 1, status=502, methods=["sendMessage"])
+    broken = await channel.send(OutgoingMessage(21, "Hoi"))
+    assert isinstance(broken, RetryLater) and broken.reason != "rate_limited"
+
+    emulator.control.block(21)
+    assert isinstance(await channel.send(OutgoingMessage(21, "Hoi")), Blocked)
+
+
+async def test_a_failing_update_is_retried_and_a_poison_one_does_not_stop_polling(emulator, bot):
+    calls: dict[str, int] = {}
+
+    async def handle(event: IncomingEvent) -> None:
+        calls[event.text] = calls.get(event.text, 0) + 1
+        if event.text == "flaky" and calls["flaky"] < 2:
+            raise RuntimeError("deadlock detected")
+        if event.text == "poison":
+            raise RuntimeError("always broken")
+
+    import bot.channels.telegram.inbound as inbound
+
+    inbound.RETRY_DELAY_SECONDS = 0.01
+    emulator.control.add_user(31, "Sem")
+    for text in ("flaky", "poison", "after"):
+        emulator.control.send_text(31, text)
+    poller = Poller(bot, UpdateProcessor(bot, handle), timeout=0)
+    stopping = asyncio.Event()
+    task = asyncio.create_task(poller.run(stopping))
+    for _ in range(100):
+        if calls.get("after"):
+            break
+        await asyncio.sleep(0.05)
+    stopping.set()
+    await asyncio.wait_for(task, 5)
+    assert calls == {"flaky": 2, "poison": inbound.PROCESS_ATTEMPTS, "after": 1}
+
+
+async def test_webhook_checks_the_secret_and_answers_200_only_after_processing(
+    emulator, bot, unused_tcp_port_factory=None
+):
+    handled: list[IncomingEvent] = []
+    fail = {"now": True}
+
+    async def handle(event: IncomingEvent) -> None:
+        if fail["now"]:
+            raise RuntimeError("database down")
+        handled.append(event)
+
+    app = web.Application()
+    route = webhook_route(UpdateProcessor(bot, handle), "s3cret")
+    app.router.add_route(route.method, route.path, route.handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    update = {
+        "update_id": 5,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 41, "type": "private"},
+            "from": {"id": 41, "is_bot": False, "first_name": "Sem"},
+            "text": "hoi",
+        },
+    }
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    try:
+        async with aiohttp.ClientSession() as client:
+            wrong = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
+            )
+            assert wrong.status == 403
+            down = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            )
+            assert down.status == 503  # Telegram will deliver it again
+            fail["now"] = False
+            ok = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            )
+            assert ok.status == 200
+            garbage = await client.post(
+                url, data=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+            )
+            assert garbage.status == 400
+    finally:
+        await runner.cleanup()
+    assert [e.text for e in handled] == ["hoi"]
