@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from bot.emulator import EmulatorServer, Limits
+from bot.privacy.crypto import KeyRing, new_key, use_key_ring
 from bot.storage import migrate
 from bot.storage.db import Database
 from tests.faults.helpers import consenting_youths, tally, wave
@@ -40,7 +41,7 @@ def delivered_total(emulator: EmulatorServer) -> int:
     return sum(emulator.control.state.counters.delivered.values())
 
 
-async def start_runner(database_url: str, api_url: str) -> asyncio.subprocess.Process:
+async def start_runner(database_url: str, api_url: str, key: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -50,6 +51,7 @@ async def start_runner(database_url: str, api_url: str) -> asyncio.subprocess.Pr
         "--token",
         TOKEN,
         cwd=PROJECT,
+        env={**os.environ, "INBEELD_DATA_KEY": key},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -76,6 +78,12 @@ async def kill_at_a_random_moment(
 
 
 async def test_sigkill_during_a_wave_loses_and_repeats_nothing(database_url: str) -> None:
+    key = new_key()
+    with use_key_ring(KeyRing([key])):
+        await sigkill_wave(database_url, key)
+
+
+async def sigkill_wave(database_url: str, key: str) -> None:
     now = datetime.now(UTC)
     database = Database(database_url)
     await migrate.upgrade(database)
@@ -89,9 +97,9 @@ async def test_sigkill_during_a_wave_loses_and_repeats_nothing(database_url: str
         loop = asyncio.get_running_loop()
         began = loop.time()
         for _ in range(KILLS):
-            process = await start_runner(database_url, emulator.api_url)
+            process = await start_runner(database_url, emulator.api_url, key)
             moments.append(await kill_at_a_random_moment(process, emulator, rng))
-        process = await start_runner(database_url, emulator.api_url)
+        process = await start_runner(database_url, emulator.api_url, key)
         _out, err = await asyncio.wait_for(process.communicate(), timeout=120)
         assert process.returncode == 0, err.decode()[-3000:]
         elapsed = loop.time() - began

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher
+from bot.privacy.crypto import KeyRing, configure_key_ring
 from bot.storage.db import Database
 
 WORKER_ID = "fault-wave-runner"
 
 
 async def run(database_url: str, api_url: str, token: str, rate: float) -> None:
+    # Outbox payloads are encrypted at rest: the test hands over its data key.
+    configure_key_ring(KeyRing(os.environ["INBEELD_DATA_KEY"].split(",")))
     database = Database(database_url)
     bot = make_bot(token, api_url)
     await bot.initialize()
