@@ -7,12 +7,15 @@ per round every chat gets its next update 1-5 times, copies shuffled across chat
 two processors at once; a third of the extra copies arrive only a round later, after the chat
 moved on. A handling error counts as a non-2xx answer: that copy is delivered again.
 
-The same script runs once without copies (the baseline, on its own database and emulator); the
-phones must show identical transcripts, and the database the same facts: one consent per youth,
-one stored answer per question, one handoff per message for the coordinator.
+The service is the real composition (`bot.service.build.build_parts`: router, watchers,
+dispatcher, outreach), built twice on one database for the two instances. The coordinator has
+linked their Telegram chat, so alerts reach a phone too. The scenario includes a crisis message
+and check-in answers that raise signals.
 
-The coordinator alerts (`bot.watchers`) are not wired here: until that lands on main this test
-counts the `Watchers.handoff` calls as the "alert" each message would raise.
+The same script runs once without copies (the baseline, on its own database and emulator); the
+phones (the youths' and the coordinator's) must show identical transcripts, and the database the
+same facts: one consent per youth, one stored answer per question, the same signals and
+escalations, so at most one alert per signal.
 """
 
 from __future__ import annotations
@@ -34,27 +37,32 @@ from telegram import Update
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import UpdateProcessor
 from bot.clock import ManualClock
-from bot.conversations.commands import Commands
-from bot.conversations.plans import PlanSync
-from bot.conversations.router import InboundRouter
-from bot.conversations.runner import FlowRunner
+from bot.config import load_settings
 from bot.delivery import Dispatcher
 from bot.emulator import EmulatorServer, Limits
-from bot.models import Answer, ConsentEvent, InboundUpdate, OutboxMessage, ScheduledContact
+from bot.models import (
+    Answer,
+    ConsentEvent,
+    Escalation,
+    InboundUpdate,
+    OutboxMessage,
+    ScheduledContact,
+    Signal,
+)
+from bot.outreach.holds import human_conversation_open
 from bot.outreach.tick import Outreach
-from bot.scheduling import load_programmes
+from bot.service.build import Parts, build_parts
 from bot.storage import migrate
 from bot.storage.db import Database
 from flows import callback
-from flows.loader import shipped_flows
 from tests import factories
-from tests.conversations.conftest import ZONE, RecordingWatchers
 
 pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 TOKEN = "777002:fault-inbound-token"
 YOUTHS = 15
 CHAT_BASE = 600_000
+COORDINATOR_CHAT = 599_999
 SEED = 7
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 Json = dict[str, Any]
@@ -94,6 +102,7 @@ STEPS: list[Step] = [
     CHECKIN,
     *[answer] * 6,
     lambda emu, chat, _: emu.control.send_text(chat, "Ik heb een vraag over mijn stage"),
+    lambda emu, chat, _: emu.control.send_text(chat, "ik wil niet meer leven"),
     lambda emu, chat, _: emu.control.send_sticker(chat),
     # The consent button again, long after the flow ended: an old button.
     lambda emu, chat, _: emu.control.tap_button(chat, *button(emu, chat, "Ja, dat is goed")),
@@ -115,6 +124,8 @@ async def seed(database: Database) -> list[str]:
         region = await factories.region(session)
         school = await factories.school(session, region)
         coordinator = await factories.coordinator(session, START, region)
+        coordinator.telegram_chat_id = COORDINATOR_CHAT
+        session.add(coordinator)
         tokens = []
         for i in range(YOUTHS):
             youth = await factories.youth(
@@ -145,31 +156,42 @@ async def play(database_url: str, rng: random.Random | None) -> Run:
     database = Database(database_url)
     await migrate.upgrade(database)
     tokens = await seed(database)
+    await database.dispose()
     clock = ManualClock(START)
-    flows = shipped_flows()
-    runner = FlowRunner(flows, ZONE)
-    watchers = RecordingWatchers()
-    plans = PlanSync(programmes=load_programmes(), flows=flows, zone=ZONE)
-    router = InboundRouter(database, clock, runner, Commands(runner, plans, watchers), watchers)
-    outreach = Outreach(database, clock, runner, plans, watchers)
     chats = [CHAT_BASE + i for i in range(YOUTHS)]
     run = Run({}, {})
     async with EmulatorServer(token=TOKEN, limits=Limits.off(), seed=SEED) as emulator:
+        settings = load_settings(
+            database_url=database_url, telegram_token=TOKEN, telegram_api_url=emulator.api_url
+        )
         bot = make_bot(TOKEN, emulator.api_url)
         await bot.initialize()
-        dispatcher = Dispatcher(
-            database, TelegramChannel(bot), clock, worker_id="dup", per_chat_interval=0.0
+        # Two instances of the service behind one webhook: one database, separate processes.
+        instances = [
+            build_parts(settings, clock, TelegramChannel(bot), bot, worker_id=f"dup-{n}")
+            for n in (1, 2)
+        ]
+        main = instances[0]
+        # The service's dispatcher spaces a chat's messages 1 s apart (Telegram's limit); the
+        # emulator's limits are off here, so a dispatcher without that spacing saves a minute.
+        drainer = Dispatcher(
+            main.services.database,
+            TelegramChannel(bot),
+            clock,
+            worker_id="dup-drain",
+            per_chat_interval=0.0,
+            hold_check=human_conversation_open,
         )
-        # Two instances of the service behind one webhook: same database, separate processes.
-        processors = [UpdateProcessor(bot, router.handle), UpdateProcessor(bot, router.handle)]
+        processors = [part.processor for part in instances]
+        emulator.control.add_user(COORDINATOR_CHAT, "Anouk").started = True
         for chat in chats:
             emulator.control.add_user(chat, "Sem")
         late: list[Json] = []
         try:
             for step in STEPS:
                 if step is CHECKIN:
-                    await start_checkins(database, clock, outreach)
-                    await dispatcher.drain()
+                    await start_checkins(main.services.database, clock, main.outreach)
+                    await settle(instances, drainer)
                 fresh = [step(emulator, chat, tokens[i]) for i, chat in enumerate(chats)]
                 emulator.control.state.pending.clear()  # we are Telegram's delivery here
                 copies = list(fresh)
@@ -184,14 +206,21 @@ async def play(database_url: str, rng: random.Random | None) -> Run:
                     late = later
                 for update in copies:
                     run.copies[update["update_id"]] += 1
-                await deliver(copies, processors, bot, run)
-                await dispatcher.drain()
+                await deliver(copies, processors, bot, run)  # type: ignore[arg-type]
+                await settle(instances, drainer)
                 clock.advance(timedelta(minutes=1))
-            await deliver(late, processors, bot, run)
-            await dispatcher.drain()
+            await deliver(late, processors, bot, run)  # type: ignore[arg-type]
+            await settle(instances, drainer)
         finally:
+            for part in instances:
+                await part.watchers.settle()
+                await part.services.database.dispose()
             await bot.shutdown()
-        run.transcripts = {c: [m["text"] for m in emulator.control.bot_messages(c)] for c in chats}
+        run.transcripts = {
+            c: [m["text"] for m in emulator.control.bot_messages(c)]
+            for c in [*chats, COORDINATOR_CHAT]
+        }
+    database = Database(database_url)
     async with database.session() as session:
 
         async def count(model: Any) -> int:
@@ -200,15 +229,25 @@ async def play(database_url: str, rng: random.Random | None) -> Run:
         consents = Counter(
             (await session.execute(select(ConsentEvent.youth_id, ConsentEvent.action))).all()
         )
+        signals = Counter((await session.execute(select(Signal.youth_id, Signal.rule_id))).all())
         run.facts = {
             "inbound_updates": await count(InboundUpdate),
             "answers": await count(Answer),
             "outbox": await count(OutboxMessage),
             "consents": sorted(consents.values()),
-            "watcher_calls": Counter(kind for kind, _ in watchers.calls),
+            "signals": sorted(Counter(rule for _, rule in signals).items()),
+            "signals_per_youth_and_rule": max(signals.values(), default=0),
+            "escalations": await count(Escalation),
         }
     await database.dispose()
     return run
+
+
+async def settle(instances: list[Parts], drainer: Dispatcher) -> None:
+    """What the service does in the background: alerts sent directly, then the outbox."""
+    for part in instances:
+        await part.watchers.settle()
+    await drainer.drain()
 
 
 async def deliver(copies: list[Json], processors: list[UpdateProcessor], bot, run: Run) -> None:
@@ -243,6 +282,8 @@ async def test_duplicated_updates_change_nothing_the_youth_sees(
         "max_copies": max(duplicated.copies.values()),
         "refused_then_redelivered": duplicated.refused,
         "answers": duplicated.facts["answers"],
+        "signals": sum(n for _, n in duplicated.facts["signals"]),  # type: ignore[attr-defined]
+        "coordinator_alerts": len(duplicated.transcripts[COORDINATOR_CHAT]),
         "updates_lost": updates - duplicated.facts["inbound_updates"],  # type: ignore[operator]
     }
     if os.environ.get("FAULTS_REPORT"):
@@ -251,5 +292,8 @@ async def test_duplicated_updates_change_nothing_the_youth_sees(
     assert baseline.facts["inbound_updates"] == updates
     assert baseline.facts["consents"] == [1] * YOUTHS
     assert baseline.facts["answers"] >= 2 * YOUTHS  # type: ignore[operator]
+    assert baseline.facts["signals"], "the scenario must raise signals"
+    assert baseline.facts["signals_per_youth_and_rule"] == 1
+    assert baseline.transcripts[COORDINATOR_CHAT], "the coordinator must get alerts"
     assert duplicated.facts == baseline.facts
     assert duplicated.transcripts == baseline.transcripts
