@@ -23,7 +23,7 @@ from bot.scheduling import load_programmes, parse_programme
 from bot.storage.db import Database
 from tests.outreach.conftest import at_local, make_env
 
-pytestmark = [pytest.mark.db, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]  # SQLite only: the PostgreSQL pass adds nothing here but time
 
 YOUTHS = 200
 CHAT_BASE = 700_000
