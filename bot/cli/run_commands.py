@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bot.clock import SystemClock
 from bot.config import load_settings_or_exit, require
@@ -28,15 +29,25 @@ def register_demo(sub: argparse._SubParsersAction) -> None:
 
 async def _run(args: argparse.Namespace) -> int:
     from bot.service.build import build_runtime, serve
+    from bot.service.runtime import PortUnavailable
 
     settings = load_settings_or_exit()
     require(settings, "telegram_token")
     runtime = await build_runtime(settings, clock=SystemClock(), worker=args.worker)
-    await serve(runtime, settings.admin_host, settings.admin_port)
+    try:
+        await serve(runtime, settings.admin_host, settings.admin_port)
+    except PortUnavailable as exc:
+        print(f"inbeeld: {exc} (set INBEELD_ADMIN_PORT)", file=sys.stderr)
+        return 2
     return 0
 
 
 async def _demo(args: argparse.Namespace) -> int:
     from bot.demo.run import run_demo
+    from bot.service.runtime import PortUnavailable
 
-    return await run_demo(data_dir=args.data_dir, port=args.port)
+    try:
+        return await run_demo(data_dir=args.data_dir, port=args.port)
+    except PortUnavailable as exc:
+        print(f"inbeeld: {exc} (try: inbeeld demo --port 8081)", file=sys.stderr)
+        return 2

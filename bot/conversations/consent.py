@@ -118,4 +118,5 @@ async def on_flow_finished(
         return
     youth.updated_at = now
     session.add(youth)
-    await plans.sync(session, youth, now)
+    joined = conversation.flow_id == "onboarding" and step.outcome.get("consent") == "granted"
+    await plans.sync(session, youth, now, just_joined=joined)

@@ -20,6 +20,10 @@ class PlanSync:
     flows: Mapping[str, Flow]
     zone: tzinfo
 
-    async def sync(self, session: AsyncSession, youth: Youth, now: datetime) -> None:
+    async def sync(
+        self, session: AsyncSession, youth: Youth, now: datetime, *, just_joined: bool = False
+    ) -> None:
+        """`just_joined`: the youth said yes in the onboarding; a check-in whose moment passed
+        but is still worth sending comes now instead of months later."""
         await session.flush()  # consent events just added must count in the new plan
-        await sync_plan(session, youth, self.programmes, now)
+        await sync_plan(session, youth, self.programmes, now, catch_up_first_checkin=just_joined)

@@ -24,6 +24,9 @@ from bot.conversations.hooks import Watchers
 from bot.conversations.outbound import log_inbound, reply
 from bot.conversations.runner import FlowRunner
 from bot.conversations.updates import claim_update
+from bot.crisis import detect_crisis
+from bot.crisis.replies import crisis_reply_for_stranger
+from bot.delivery.outbox import PRIORITY_CRISIS
 from bot.i18n import render
 from bot.models import StaffUser, Youth
 from bot.privacy.export import export_document, export_youth
@@ -104,8 +107,20 @@ class InboundRouter:
             await self.commands.run(session, event, youth, now)
             return
         if youth is None:
+            language = _lang(event)
+            if event.kind == "text" and detect_crisis(event.text or ""):
+                # We do not know who this is, so nobody can be alerted: the hotlines at least.
+                await reply(
+                    session,
+                    chat_id=event.chat_id,
+                    text=crisis_reply_for_stranger(language),
+                    now=now,
+                    priority=PRIORITY_CRISIS,
+                    language=language,
+                )
+                return
             await reply(
-                session, chat_id=event.chat_id, text=render(texts.NOT_LINKED, _lang(event)), now=now
+                session, chat_id=event.chat_id, text=render(texts.NOT_LINKED, language), now=now
             )
             return
         await self._from_youth(session, youth, event, now, outcome)

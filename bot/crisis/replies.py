@@ -75,3 +75,16 @@ def crisis_reply(language: str | None, coordinator: str) -> str:
     template = texts.get((language or "nl").split("-")[0].lower(), CRISIS_REPLY_NL)
     # str.replace, not str.format: a name with braces must not break or inject into the text.
     return template.replace("{coordinator}", coordinator)
+
+
+def crisis_reply_for_stranger(language: str | None) -> str:
+    """For a chat we cannot link to a youth: nobody can be alerted, so the reply promises no
+    contact; it keeps the hotlines and 112."""
+    texts = CRISIS_REPLY_TRANSLATIONS[CRISIS_REPLY_NL]
+    template = texts.get((language or "nl").split("-")[0].lower(), CRISIS_REPLY_NL)
+    return template.replace(_contact_sentence(template), "").strip()
+
+
+def _contact_sentence(template: str) -> str:
+    start = template.rfind(". ", 0, template.index("{coordinator}"))
+    return template[start + 1 :] if start >= 0 else template

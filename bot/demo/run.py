@@ -47,7 +47,11 @@ async def run_demo(data_dir: str = "demo-data", port: int | None = None) -> int:
     folder = Path(data_dir).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     clock = SystemClock()
-    async with EmulatorServer(token=DEMO_TOKEN, bot_username="InBeeldDemoBot") as emulator:
+    # A fresh emulator per run, but the database stays: new update ids keep redelivery checks sane.
+    seed = secrets.randbits(31)
+    async with EmulatorServer(
+        token=DEMO_TOKEN, bot_username="InBeeldDemoBot", seed=seed
+    ) as emulator:
         settings = demo_settings(folder, emulator.api_url, port or 8080)
         configure_data_keys(settings)
         runtime = await build_runtime(settings, clock=clock, tick_seconds=DEMO_TICK_SECONDS)
@@ -60,7 +64,7 @@ async def run_demo(data_dir: str = "demo-data", port: int | None = None) -> int:
             if person.telegram_id not in {u.id for u in emulator.control.users()}:
                 emulator.control.add_user(person.telegram_id, person.first_name, person.language)
         emulator.control.add_user(cast.COORDINATOR_TELEGRAM_ID, cast.COORDINATOR_NAME, "nl")
-        add_demo_routes(runtime.web_app, emulator.control, state, clock.now)
+        add_demo_routes(runtime.web_app, emulator.control, state, clock.now, parts)
         await runtime.start(settings.admin_host, settings.admin_port)
         install_signal_handlers(runtime)
         # The coordinator connects Telegram through their own deep link, as in production.

@@ -130,3 +130,11 @@ def _invite(
         )
     )
     return token
+
+
+async def coordinator_linked(database: Database) -> bool:
+    async with database.session() as session:
+        staff = (
+            await session.exec(select(StaffUser).where(StaffUser.email == cast.COORDINATOR_EMAIL))
+        ).first()
+    return staff is not None and staff.telegram_chat_id is not None

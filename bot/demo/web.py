@@ -29,9 +29,27 @@ _templates = jinja2.Environment(
 )
 
 
-def _page(name: str, **values: Any) -> web.Response:
-    html = _templates.get_template(name).render(**values)
+def _page(template: str, **values: Any) -> web.Response:
+    html = _templates.get_template(template).render(**values)
     return web.Response(text=html, content_type="text/html", headers={"Cache-Control": "no-store"})
+
+
+async def start_checkin_now(parts: Any, telegram_id: int, moment: datetime) -> bool:
+    """The demo's shortcut: a check-in now, instead of waiting for month 3 and the send window."""
+    from sqlmodel import select
+
+    from bot.consent.queries import has_active_consent
+    from bot.models import Youth
+
+    async with parts.services.database.transaction() as session:
+        youth = (
+            await session.exec(select(Youth).where(Youth.telegram_user_id == telegram_id))
+        ).first()
+        if youth is None or not await has_active_consent(session, youth.id):
+            return False
+        await parts.router.runner.start(session, youth, "checkin", moment, automated=True)
+    parts.dispatcher.notify()
+    return True
 
 
 def add_demo_routes(
@@ -39,6 +57,7 @@ def add_demo_routes(
     control: EmulatorControl,
     state: DemoState,
     now: Callable[[], datetime],
+    parts: Any = None,
 ) -> None:
     people = {p.telegram_id: p for p in cast.YOUTHS}
     known = {*people, cast.COORDINATOR_TELEGRAM_ID}
@@ -111,6 +130,11 @@ def add_demo_routes(
                 control.tap_button(telegram_id, int(body["message_id"]), str(body["data"]))
             elif action == "sticker":
                 control.send_sticker(telegram_id)
+            elif action == "checkin" and parts is not None and telegram_id in people:
+                if not await start_checkin_now(parts, telegram_id, now()):
+                    return web.json_response(
+                        {"error": "Eerst /start en ja zeggen, dan kan een check-in."}, status=409
+                    )
             else:
                 return web.json_response({"error": "unknown action or empty text"}, status=400)
         except (KeyError, ValueError, TypeError, LookupError) as exc:

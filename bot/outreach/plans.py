@@ -91,6 +91,8 @@ async def sync_plan(
     youth: Youth,
     programmes: Mapping[str, Programme],
     now: datetime,
+    *,
+    catch_up_first_checkin: bool = False,
 ) -> None:
     """Replan future contacts; past and handled ones are never touched.
 
@@ -105,9 +107,13 @@ async def sync_plan(
         profile=youth.profile,
         consent_state=await consent_state(session, youth),
     )
-    rows = (
-        await session.exec(select(ScheduledContact).where(ScheduledContact.youth_id == youth.id))
-    ).all()
+    rows = list(
+        (
+            await session.exec(
+                select(ScheduledContact).where(ScheduledContact.youth_id == youth.id)
+            )
+        ).all()
+    )
     if not rows:
         for contact in wanted:
             session.add(to_row(youth.id, contact))  # type: ignore[arg-type]
@@ -115,7 +121,8 @@ async def sync_plan(
     by_key = {row.key: row for row in rows}
     stored = [StoredContact(to_contact(row), ContactStatus(row.status)) for row in rows]
     result = replan(stored, wanted, now=now)
-    for contact in result.add:
+    missed = _first_checkin_still_due(rows, by_key, wanted, now) if catch_up_first_checkin else []
+    for contact in [*result.add, *missed]:
         session.add(to_row(youth.id, contact))  # type: ignore[arg-type]
     for contact in result.update:
         row = by_key[contact.key]
@@ -129,3 +136,30 @@ async def sync_plan(
         row.reason = "plan gewijzigd"
         row.handled_at = now
         session.add(row)
+
+
+def _first_checkin_still_due(
+    rows: list[ScheduledContact],
+    by_key: dict[str, ScheduledContact],
+    wanted: list[PlannedContact],
+    now: datetime,
+) -> list[PlannedContact]:
+    """A youth who starts taking part late (consent in month 5, say) gets the check-in whose
+    moment passed but is still worth sending, instead of silence until the next one; only
+    while they never had a check-in, so a programme change never pulls in past contacts."""
+    had_checkins = any(
+        row.kind == ContactKind.CHECKIN
+        and row.status in (ContactStatus.SENT, ContactStatus.SKIPPED)
+        for row in rows
+    )
+    if had_checkins:
+        return []
+    return [
+        contact
+        for contact in wanted
+        if contact.kind == ContactKind.CHECKIN
+        and contact.key not in by_key
+        and contact.due_at <= now
+        and contact.expires_at is not None
+        and contact.expires_at > now
+    ]

@@ -22,6 +22,13 @@ from bot.storage import migrate
 log = logging.getLogger(__name__)
 
 
+SHUTDOWN_SECONDS = 5.0
+
+
+class PortUnavailable(RuntimeError):
+    """The web server's address is taken or not ours; said in one line, not a traceback."""
+
+
 @dataclass
 class BackgroundTask:
     """A long-running coroutine owned by the runtime, e.g. the poller or the dispatcher."""
@@ -48,8 +55,13 @@ class Runtime:
         await migrate.upgrade(self.services.database)
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
+        # Long-polling pages (the demo phone) must not hold a stop for a minute.
+        site = web.TCPSite(self._runner, host, port, shutdown_timeout=SHUTDOWN_SECONDS)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            raise PortUnavailable(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         server = site._server  # aiohttp keeps the bound port there when port=0
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else port

@@ -197,3 +197,41 @@ async def test_crisis_words_go_to_the_crisis_watcher_first(harness, database, cl
         c[0] == "crisis" for c in harness.watchers.calls
     )
     assert len(await _outbox(database, 511)) == before  # the watcher replies, not the flow
+
+
+async def test_a_late_yes_brings_the_missed_checkin_that_is_still_worth_sending(
+    harness, database, clock
+):
+    # Left school four months ago: month 3 has passed, month 6 has not.
+    youth_id, token = await _seed(database, clock.now(), leaving_date=date(2026, 5, 1))
+    await harness.send(512, "command", command="start", args=(token,))
+    await harness.send(
+        512, "button", button_data=_button(await _outbox(database, 512), "Ja, dat is goed")
+    )
+    async with database.session() as session:
+        rows = {
+            r.key: r
+            for r in (
+                await session.exec(
+                    select(ScheduledContact).where(ScheduledContact.youth_id == youth_id)
+                )
+            ).all()
+        }
+    assert rows["checkin:m3"].status == "planned"
+    assert rows["checkin:m3"].due_at < clock.now() < rows["checkin:m3"].expires_at
+    assert rows["checkin:m6"].due_at > clock.now()
+
+
+@pytest.mark.parametrize("language", ["nl", "en", "ar", "tr", "pl", "uk"])
+async def test_a_stranger_writing_crisis_words_still_gets_the_hotlines(harness, database, language):
+    from bot.crisis.replies import crisis_reply_for_stranger
+
+    await harness.send(513, "text", text="ik wil dood", language_code=language)
+    [message] = await _outbox(database, 513)
+    text = crisis_reply_for_stranger(language)
+    assert "113" in text and "112" in text and "{coordinator}" not in text
+    assert (
+        message.payload["text"].replace("\u2068", "").replace("\u2069", "").replace("\u200f", "")
+        == text
+    )
+    assert message.priority > 10

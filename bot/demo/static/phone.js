@@ -74,6 +74,7 @@
 
   document.getElementById("start").addEventListener("click", () => act("start"));
   document.getElementById("sticker").addEventListener("click", () => act("sticker"));
+  document.getElementById("checkin")?.addEventListener("click", () => act("checkin"));
   document.getElementById("composer").addEventListener("submit", (event) => {
     event.preventDefault();
     const input = document.getElementById("message");
