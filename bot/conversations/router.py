@@ -99,6 +99,10 @@ class InboundRouter:
                 if event.kind == "blocked":
                     await self.watchers.youth_event(session, youth, "blocked", now)
             return
+        if youth is not None and youth.unreachable_since is not None:
+            # They wrote to us (a command counts too), so they can be reached again.
+            youth.unreachable_since = None
+            session.add(youth)
         if event.kind == "command":
             await self.commands.run(session, event, youth, now)
             return
@@ -119,9 +123,6 @@ class InboundRouter:
                 session, chat_id=event.chat_id, text=render(texts.NOT_LINKED, language), now=now
             )
             return
-        if youth.unreachable_since is not None:
-            youth.unreachable_since = None  # they wrote to us, so they can be reached again
-            session.add(youth)
         await self._from_youth(session, youth, event, now, outcome)
 
     async def _from_youth(

@@ -286,6 +286,10 @@ class Dispatcher:
             self._count_not_sent(verdict)
             return
         outgoing = OutgoingMessage.from_payload(message.chat_id, message.payload)
+        # A global 429 may have arrived while this send was being checked in the database: it
+        # was paced before the pause, but must not start inside it.
+        while (paused := self._pacer.paused_until - self._monotonic()) > 0:
+            await self._sleep(paused)
         try:
             outcome: SendOutcome = await self.channel.send(outgoing)
         except Exception as exc:

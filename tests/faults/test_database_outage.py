@@ -1,0 +1,377 @@
+"""PostgreSQL unreachable for a while (webhook mode): no update lost, every answer stored once.
+
+Two tests, one scenario: the database sits behind a TCP proxy that the test cuts while every
+youth answers the consent question and sends a message. The webhook answers 503, the emulator
+retries (as Telegram does), and once the database is back every update is handled exactly once.
+- `inbeeld run` as a real process in webhook mode (ticker, dispatcher, watchers, panel and all),
+  cut for `INBEELD_FAULTS_OUTAGE_SECONDS` (default 30): the process must live through it.
+- The service's pieces in this process (`webhook_route`, `UpdateProcessor`, router, a running
+  dispatcher), cut for 10 s: the same check with the handler's answers visible to the test.
+
+Needs PostgreSQL (INBEELD_TEST_DATABASE_URL, else postgres@127.0.0.1:5432); it makes and drops
+its own database. Figures: `FAULTS_REPORT=1 pytest -s tests/faults/test_database_outage.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.telegram.inbound import UpdateProcessor, webhook_route
+from bot.clock import SystemClock
+from bot.conversations.commands import Commands
+from bot.conversations.plans import PlanSync
+from bot.conversations.router import InboundRouter
+from bot.conversations.runner import FlowRunner
+from bot.delivery import Dispatcher
+from bot.emulator import EmulatorServer, Limits, WebhookTiming
+from bot.models import ConsentEvent, InboundUpdate
+from bot.privacy.crypto import KeyRing, new_key, use_key_ring
+from bot.scheduling import load_programmes
+from bot.storage import migrate
+from bot.storage.db import Database
+from flows.loader import shipped_flows
+from tests import factories
+from tests.conversations.conftest import ZONE, RecordingWatchers
+from tests.faults.tcp_proxy import TcpProxy
+
+pytestmark = [pytest.mark.slow]
+
+TOKEN = "777003:fault-outage-token"
+SECRET = "outage-webhook-secret"
+YOUTHS = 20
+CHAT_BASE = 500_000
+OUTAGE_SECONDS = float(os.environ.get("INBEELD_FAULTS_OUTAGE_SECONDS", "30"))
+IN_PROCESS_OUTAGE_SECONDS = min(OUTAGE_SECONDS, 10.0)
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    import psycopg
+
+    admin_url = make_url(os.environ.get("INBEELD_TEST_DATABASE_URL") or DEFAULT_PG)
+    plain = admin_url.set(drivername="postgresql")
+    try:
+        admin = psycopg.connect(
+            plain.render_as_string(hide_password=False), autocommit=True, connect_timeout=3
+        )
+    except psycopg.OperationalError as exc:
+        if os.environ.get("INBEELD_TEST_REQUIRE_PG", "") not in ("", "0", "false"):
+            pytest.fail(f"PostgreSQL required but unreachable: {exc}")
+        pytest.skip(f"the outage test needs PostgreSQL: {exc}")
+    name = f"inbeeld_outage_{secrets.token_hex(6)}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield plain.set(database=name).render_as_string(hide_password=False)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def consent_button(emulator: EmulatorServer, chat: int) -> tuple[int, str]:
+    for message in reversed(emulator.control.bot_messages(chat)):
+        for row in message.get("buttons") or []:
+            for b in row:
+                if b["text"] == "Ja, dat is goed":
+                    return message["message_id"], b["callback_data"]
+    raise AssertionError(f"chat {chat} has no consent question")
+
+
+async def wait_until(condition, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+async def test_updates_during_a_database_outage_are_all_handled_once(postgres_url: str) -> None:
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    database = Database(through_proxy)
+    await migrate.upgrade(database)
+    now = datetime.now(UTC)
+    async with database.transaction() as session:
+        region = await factories.region(session)
+        school = await factories.school(session, region)
+        coordinator = await factories.coordinator(session, now, region)
+        tokens = []
+        for i in range(YOUTHS):
+            youth = await factories.youth(
+                session, now, school, coordinator_row=coordinator, student_number=str(i)
+            )
+            tokens.append(await factories.invitation(session, now, youth_row=youth))
+
+    clock = SystemClock()
+    flows = shipped_flows()
+    runner = FlowRunner(flows, ZONE)
+    watchers = RecordingWatchers()
+    plans = PlanSync(programmes=load_programmes(), flows=flows, zone=ZONE)
+    router = InboundRouter(database, clock, runner, Commands(runner, plans, watchers), watchers)
+    timing = WebhookTiming(request_timeout=5.0, backoff_initial=0.1, backoff_max=1.0)
+    chats = [CHAT_BASE + i for i in range(YOUTHS)]
+    async with EmulatorServer(token=TOKEN, limits=Limits.off(), webhook_timing=timing) as emulator:
+        bot = make_bot(TOKEN, emulator.api_url)
+        await bot.initialize()
+        dispatcher = Dispatcher(
+            database, TelegramChannel(bot), clock, worker_id="outage", poll_interval=0.2
+        )
+
+        async def handle_then_wake(event):  # type: ignore[no-untyped-def]
+            await router.handle(event)
+            dispatcher.notify()
+
+        app = web.Application()
+        app.add_routes([webhook_route(UpdateProcessor(bot, handle_then_wake), SECRET)])
+        app_runner = web.AppRunner(app, access_log=None)
+        await app_runner.setup()
+        port = free_port()
+        await web.TCPSite(app_runner, "127.0.0.1", port).start()
+        sending = asyncio.create_task(dispatcher.run_forever())
+        state = emulator.control.state
+        try:
+            await bot.set_webhook(f"http://127.0.0.1:{port}/telegram/webhook", secret_token=SECRET)
+            for i, chat in enumerate(chats):
+                emulator.control.add_user(chat, "Sem")
+                emulator.control.send_command(chat, "start", tokens[i])
+            await wait_until(
+                lambda: all(
+                    any(m.get("buttons") for m in emulator.control.bot_messages(c)) for c in chats
+                ),
+                60,
+                "the consent questions",
+            )
+            failures_before = state.counters.webhook_failures
+
+            await proxy.cut()
+            loop = asyncio.get_running_loop()
+            cut_at = loop.time()
+            for chat in chats:
+                emulator.control.tap_button(chat, *consent_button(emulator, chat))
+                emulator.control.send_text(chat, "Hoe lang duurt dit nog?")
+            during = 2 * YOUTHS
+            await asyncio.sleep(max(0.0, IN_PROCESS_OUTAGE_SECONDS - (loop.time() - cut_at)))
+            pending_at_restore = len(state.pending)
+            await proxy.restore()
+
+            await wait_until(lambda: not state.pending, 60, "every update to be acknowledged")
+            await wait_until(
+                lambda: all(len(emulator.control.bot_messages(c)) >= 8 for c in chats),
+                60,
+                "the replies",
+            )
+            failures = state.counters.webhook_failures - failures_before
+        finally:
+            await dispatcher.stop()
+            await sending
+            await app_runner.cleanup()
+            await bot.shutdown()
+        transcripts = {c: [m["text"] for m in emulator.control.bot_messages(c)] for c in chats}
+
+    async with database.session() as session:
+        consents = Counter(
+            (await session.execute(select(ConsentEvent.youth_id, ConsentEvent.action))).all()
+        )
+        handled = (
+            await session.execute(select(func.count()).select_from(InboundUpdate))
+        ).scalar_one()
+    await database.dispose()
+    await proxy.cut()
+
+    thanks = Counter(
+        sum("dank je" in t.lower() and "Top" in t for t in ts) for ts in transcripts.values()
+    )
+    forwarded = Counter(
+        sum(t.startswith("Dank je voor je bericht") for t in ts) for ts in transcripts.values()
+    )
+    figures = {
+        "outage_seconds": IN_PROCESS_OUTAGE_SECONDS,
+        "updates_during_outage": during,
+        "pending_when_restored": pending_at_restore,
+        "webhook_non_2xx_or_failed": failures,
+        "updates_handled": handled,
+        "updates_lost": 2 * YOUTHS + YOUTHS - handled,
+    }
+    if os.environ.get("FAULTS_REPORT"):
+        print("\nDatabase outage (in process):", figures)
+    assert pending_at_restore == during, "the updates must wait out the outage"
+    assert failures >= during, "the webhook must have refused during the outage"
+    assert handled == 3 * YOUTHS, figures
+    assert sorted(consents.values()) == [1] * YOUTHS and all(
+        action == "granted" for (_, action) in consents
+    )
+    assert thanks == {1: YOUTHS}, "one thank-you per youth"
+    assert forwarded == {1: YOUTHS}, "one 'sent to your coordinator' per youth"
+    assert Counter(kind for kind, _ in watchers.calls)["handoff"] == YOUTHS
+
+
+async def seed_youths(url: str, now: datetime) -> list[str]:
+    database = Database(url)
+    await migrate.upgrade(database)
+    async with database.transaction() as session:
+        region = await factories.region(session)
+        school = await factories.school(session, region)
+        coordinator = await factories.coordinator(session, now, region)
+        tokens = []
+        for i in range(YOUTHS):
+            youth = await factories.youth(
+                session, now, school, coordinator_row=coordinator, student_number=str(i)
+            )
+            tokens.append(await factories.invitation(session, now, youth_row=youth))
+    await database.dispose()
+    return tokens
+
+
+async def health(port: int) -> int | None:
+    try:
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(
+                f"http://127.0.0.1:{port}/healthz", timeout=aiohttp.ClientTimeout(total=5)
+            ) as response,
+        ):
+            return response.status
+    except (aiohttp.ClientError, TimeoutError):
+        return None
+
+
+async def test_inbeeld_run_lives_through_a_database_outage(postgres_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    key = new_key()
+    with use_key_ring(KeyRing([key])):
+        await outage_against_the_process(postgres_url, tmp_path, key)
+
+
+async def outage_against_the_process(postgres_url: str, tmp_path, key: str) -> None:  # type: ignore[no-untyped-def]
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    tokens = await seed_youths(postgres_url, datetime.now(UTC))
+    chats = [CHAT_BASE + i for i in range(YOUTHS)]
+    timing = WebhookTiming(request_timeout=5.0, backoff_initial=0.1, backoff_max=1.0)
+    async with EmulatorServer(token=TOKEN, limits=Limits.off(), webhook_timing=timing) as emulator:
+        port = free_port()
+        env = {
+            **os.environ,
+            "INBEELD_DATABASE_URL": through_proxy,
+            "INBEELD_TELEGRAM_TOKEN": TOKEN,
+            "INBEELD_TELEGRAM_API_URL": emulator.api_url,
+            "INBEELD_ADMIN_PORT": str(port),
+            "INBEELD_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+            "INBEELD_WEBHOOK_SECRET": SECRET,
+            "INBEELD_DATA_KEY": key,
+            "INBEELD_SECRET_KEY": "outage-secret-key",
+        }
+        # A file, not a pipe: an outage logs a lot, and a full pipe would block the service.
+        log_path = tmp_path / "service.log"
+        log_file = log_path.open("wb")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        state = emulator.control.state
+        try:
+            await wait_until(lambda: state.webhook is not None, 60, "the webhook to be set")
+            for i, chat in enumerate(chats):
+                emulator.control.add_user(chat, "Sem")
+                emulator.control.send_command(chat, "start", tokens[i])
+            await wait_until(
+                lambda: all(
+                    any(m.get("buttons") for m in emulator.control.bot_messages(c)) for c in chats
+                ),
+                60,
+                "the consent questions",
+            )
+            failures_before = state.counters.webhook_failures
+            await proxy.cut()
+            loop = asyncio.get_running_loop()
+            cut_at = loop.time()
+            for chat in chats:
+                emulator.control.tap_button(chat, *consent_button(emulator, chat))
+                emulator.control.send_text(chat, "Hoe lang duurt dit nog?")
+            await asyncio.sleep(min(5.0, OUTAGE_SECONDS / 2))
+            health_during = await health(port)
+            await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (loop.time() - cut_at)))
+            alive_at_restore = process.returncode is None
+            pending_at_restore = len(state.pending)
+            await proxy.restore()
+            await wait_until(lambda: not state.pending, 90, "every update to be acknowledged")
+            await wait_until(
+                lambda: all(len(emulator.control.bot_messages(c)) >= 8 for c in chats),
+                90,
+                "the replies",
+            )
+            failures = state.counters.webhook_failures - failures_before
+            health_after = await health(port)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), timeout=30)
+            except TimeoutError:
+                process.kill()
+                raise
+            log_file.close()
+            await proxy.cut()
+        err = log_path.read_bytes()
+        transcripts = {c: [m["text"] for m in emulator.control.bot_messages(c)] for c in chats}
+
+    database = Database(postgres_url)
+    async with database.session() as session:
+        consents = Counter(
+            (await session.execute(select(ConsentEvent.youth_id, ConsentEvent.action))).all()
+        )
+        handled = (
+            await session.execute(select(func.count()).select_from(InboundUpdate))
+        ).scalar_one()
+    await database.dispose()
+    figures = {
+        "outage_seconds": OUTAGE_SECONDS,
+        "updates_during_outage": 2 * YOUTHS,
+        "pending_when_restored": pending_at_restore,
+        "webhook_non_2xx_or_failed": failures,
+        "healthz_during_after": (health_during, health_after),
+        "updates_handled": handled,
+        "updates_lost": 3 * YOUTHS - handled,
+    }
+    if os.environ.get("FAULTS_REPORT"):
+        print("\nDatabase outage (inbeeld run):", figures)
+    assert alive_at_restore, "the service stopped during the outage: " + err.decode()[-2000:]
+    assert process.returncode == 0, err.decode()[-3000:]
+    assert pending_at_restore == 2 * YOUTHS
+    assert failures >= 2 * YOUTHS
+    assert health_during == 503 and health_after == 200
+    assert handled == 3 * YOUTHS, figures
+    assert sorted(consents.values()) == [1] * YOUTHS
+    thanks = Counter(sum(t.startswith("Top, dank je") for t in ts) for ts in transcripts.values())
+    assert thanks == {1: YOUTHS}, "one thank-you per youth"

@@ -1,0 +1,57 @@
+"""A dispatcher process for the fault tests: `python -m tests.faults.wave_runner DB_URL API_URL`.
+
+It is the service's sending half and nothing else (the same `Dispatcher` and `TelegramChannel`
+`inbeeld run` builds), so a test can SIGKILL it at any moment and start it again. It drains the
+outbox and exits 0. The worker id is stable across restarts, as a supervisor restarting one
+service would have it: at start `reconcile()` then settles what the killed incarnation left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.clock import SystemClock
+from bot.delivery import Dispatcher
+from bot.privacy.crypto import KeyRing, configure_key_ring
+from bot.storage.db import Database
+
+WORKER_ID = "fault-wave-runner"
+
+
+async def run(database_url: str, api_url: str, token: str, rate: float) -> None:
+    # Outbox payloads are encrypted at rest: the test hands over its data key.
+    configure_key_ring(KeyRing(os.environ["INBEELD_DATA_KEY"].split(",")))
+    database = Database(database_url)
+    bot = make_bot(token, api_url)
+    await bot.initialize()
+    try:
+        dispatcher = Dispatcher(
+            database,
+            TelegramChannel(bot),
+            SystemClock(),
+            worker_id=WORKER_ID,
+            rate_per_second=rate,
+            per_chat_interval=0.0,
+        )
+        stats = await dispatcher.drain()
+        print(f"sent={stats.sent} retried={stats.retried} failed={stats.failed}", flush=True)
+    finally:
+        await bot.shutdown()
+        await database.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("database_url")
+    parser.add_argument("api_url")
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--rate", type=float, default=1000.0, help="sends per second")
+    args = parser.parse_args()
+    asyncio.run(run(args.database_url, args.api_url, args.token, args.rate))
+
+
+if __name__ == "__main__":
+    main()
