@@ -148,6 +148,7 @@ async def build_runtime(
             )
             tasks.append(BackgroundTask("webhook", _register_webhook(bot, settings)))
         else:
+            tasks.append(BackgroundTask("commands", _announce_once(bot)))
             tasks.append(BackgroundTask("poller", Poller(bot, parts.processor).run))
     runtime = Runtime(
         services=services, web_app=app, ticker=ticker, tasks=tasks, on_stop=on_stop, parts=parts
@@ -167,6 +168,16 @@ def _dispatch_until_stopped(dispatcher: Dispatcher):  # type: ignore[no-untyped-
         await stopping.wait()
         await dispatcher.stop()
         await worker
+
+    return run
+
+
+def _announce_once(bot: Bot):  # type: ignore[no-untyped-def]
+    async def run(_stopping: asyncio.Event) -> None:
+        try:
+            await announce_commands(bot)
+        except Exception:  # the menu is a nicety: never a reason to stop the service
+            log.warning("setMyCommands failed; the menu stays as it was")
 
     return run
 

@@ -104,8 +104,10 @@ async def test_inbeeld_run_talks_to_telegram(database_url, clock, tmp_path: Path
             emulator.control.tap_button(5150, question["message_id"], yes["callback_data"])
             thanks = await emulator.control.wait_for_bot_message(5150, timeout=15)
             assert "dank je" in thanks["text"].lower()
+            requests = emulator.control.counters()["requests"]
+            assert requests.get("setMyCommands", 0) >= 6, "the command menu in every language"
             if mode == "webhook":
-                assert emulator.control.counters()["requests"].get("setWebhook", 0) >= 1
+                assert requests.get("setWebhook", 0) >= 1
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
