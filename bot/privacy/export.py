@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import MetaData, Table, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import metadata
+from bot.models import AuditEvent, StaffUser, metadata
 from bot.privacy.schema import YOUTH_TABLE, referring_tables, youth_rows
 
 # Secrets and internals that say nothing about the youth and must never leave the system.
@@ -54,7 +54,30 @@ async def export_youth(
             else []
         )
         result[table.name] = [_row(row) for row in rows]
+    result["record_access"] = await record_access(session, youth_id)
     return result
+
+
+async def record_access(session: AsyncSession, youth_id: int) -> list[dict[str, Any]]:
+    """Who viewed or changed the youth's record, and when (from the audit log: it has no
+    foreign key on purpose, so the schema walk does not find it)."""
+    rows = (
+        await session.exec(
+            select(AuditEvent, StaffUser)
+            .join(StaffUser, StaffUser.id == AuditEvent.actor_id, isouter=True)  # type: ignore[arg-type]
+            .where(AuditEvent.youth_id == youth_id)
+            .order_by(AuditEvent.occurred_at)  # type: ignore[arg-type]
+        )
+    ).all()
+    return [
+        {
+            "when": _plain(event.occurred_at),
+            "action": event.action,
+            "by": staff.name if staff else None,
+            "role": staff.role if staff else None,
+        }
+        for event, staff in rows
+    ]
 
 
 def _row(row: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.models import ConsentEvent, OutboxMessage, ScheduledContact, Youth
+from bot.models import ConsentEvent, OutboxMessage, ScheduledContact, StaffUser, Youth
 from flows import callback
 from tests import factories
 
@@ -235,3 +235,20 @@ async def test_a_stranger_writing_crisis_words_still_gets_the_hotlines(harness, 
         == text
     )
     assert message.priority > 10
+
+
+async def test_the_data_export_says_who_viewed_the_record(database, clock):
+    from bot.audit import AuditAction, record_event
+    from bot.privacy.export import export_youth
+
+    youth_id, _token = await _seed(database, clock.now())
+    async with database.transaction() as session:
+        viewer = (await session.exec(select(StaffUser))).first()
+        await record_event(
+            session, clock, action=AuditAction.VIEW_YOUTH, actor_id=viewer.id, youth_id=youth_id
+        )
+    async with database.session() as session:
+        data = await export_youth(session, youth_id)
+    [access] = data["record_access"]
+    assert access["by"] == "Anouk" and access["role"] == "coordinator"
+    assert access["action"] == AuditAction.VIEW_YOUTH
