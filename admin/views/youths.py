@@ -32,6 +32,7 @@ from bot.models import (
     StaffUser,
     Youth,
 )
+from bot.watchers import signals_for
 
 PAGE_SIZE = 50
 TIMELINE_LIMIT = 200
@@ -236,6 +237,7 @@ async def show_youth(
             await session.get(StaffUser, youth.coordinator_id) if youth.coordinator_id else None
         )
         consent_active = await has_active_consent(session, youth_id)
+        signal_trend = await signals_for(session, youth_id, now=svc.clock.now())
         await record_event(
             session,
             svc.clock,
@@ -250,6 +252,7 @@ async def show_youth(
         "youth": youth,
         "school": school,
         "timeline": timeline,
+        "signal_trend": signal_trend,
         "answers_visible": answers_visible,
         "error": error,
         "notice": notice,

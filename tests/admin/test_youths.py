@@ -140,3 +140,27 @@ async def test_stored_xss_renders_as_text(payload, client, database, clock, worl
         assert "<script>alert" not in page and "<img src=x" not in page, path
     page = await (await client.get(f"/youths/{world.youth_a.id}")).text()
     assert str(escape(payload)) in page  # shown, as text
+
+
+async def test_the_timeline_shows_the_signal_trend(client, database, clock, world):
+    youth = world.youth_a
+    async with database.transaction() as session:
+        for days_ago, key in ((150, "old"), (20, "new1"), (5, "new2")):
+            session.add(
+                Signal(
+                    youth_id=youth.id,
+                    rule_id="stemming_laag",
+                    severity="attention",
+                    source_key=key,
+                    fired_at=clock.now() - timedelta(days=days_ago),
+                )
+            )
+    await sign_in(client, database, clock, world.coordinator_a)
+    page = await (await client.get(f"/youths/{youth.id}")).text()
+    trend = page.split('id="signal-trend"')[1].split("</div>")[0]
+    assert "2 in de laatste 90 dagen, 1 in de 90 dagen daarvoor" in trend
+    assert "Meer dan eerder." in trend
+
+    await sign_in(client, database, clock, world.school_user_a)
+    page = await (await client.get(f"/youths/{youth.id}")).text()
+    assert 'id="signal-trend"' not in page, "derived from answers: hidden from schools too"
