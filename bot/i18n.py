@@ -375,7 +375,7 @@ def _ltr_runs(text: str) -> Iterator[tuple[int, int]]:
             depth += 1
         elif ch == PDI:
             depth = max(0, depth - 1)
-        elif depth == 0 and unicodedata.bidirectional(ch) in _RUN_EDGE:
+        elif depth == 0 and (unicodedata.bidirectional(ch) in _RUN_EDGE or _command_start(text, i)):
             end = j = i + 1
             while j < len(text) and unicodedata.bidirectional(text[j]) in _RUN_INSIDE:
                 if unicodedata.bidirectional(text[j]) in _RUN_EDGE:
@@ -385,6 +385,11 @@ def _ltr_runs(text: str) -> Iterator[tuple[int, int]]:
             i = end
             continue
         i += 1
+
+
+def _command_start(text: str, i: int) -> bool:
+    """A bot command ("/start") stays whole, so Telegram still makes it a tappable link."""
+    return text[i] == "/" and i + 1 < len(text) and unicodedata.bidirectional(text[i + 1]) == "L"
 
 
 def _needs_isolation(text: str) -> bool:
