@@ -23,6 +23,7 @@ class DeliveryProbe:
         self.first_at: float | None = None
         self.last_at: float | None = None
         self.arrivals: dict[int, list[float]] = defaultdict(list)  # chat -> bot message times
+        self.times: list[float] = []  # every bot message, in arrival order
         self._changed = asyncio.Event()
         state = emulator.control.state
         original = state.add_message
@@ -35,6 +36,7 @@ class DeliveryProbe:
                 self.first_at = self.first_at or now
                 self.last_at = now
                 self.arrivals[chat.user.id].append(now)
+                self.times.append(now)
                 self._changed.set()
             return stored
 
@@ -55,6 +57,16 @@ class DeliveryProbe:
             except TimeoutError:
                 pass
         return True
+
+    def rate_between(self, start: float, end: float) -> float:
+        """Bot messages per second that arrived in [start, end)."""
+        if end <= start:
+            return 0.0
+        return sum(1 for t in self.times if start <= t < end) / (end - start)
+
+    def longest_gap(self) -> float:
+        """The longest time without any bot message arriving, in seconds."""
+        return max((b - a for a, b in zip(self.times, self.times[1:], strict=False)), default=0.0)
 
 
 def add_started_users(emulator: EmulatorServer, users: list[tuple[int, str, str]]) -> None:

@@ -59,7 +59,8 @@ async def run(
             started = time.perf_counter()
             dispatcher = asyncio.create_task(parts.dispatcher.run_forever())
             report = await parts.outreach.tick()
-            tick_seconds = time.perf_counter() - started
+            tick_ended = time.perf_counter()
+            tick_seconds = tick_ended - started
             parts.dispatcher.notify()
             async with parts.database.session() as session:
                 queued = (await session.exec(select(func.count(OutboxMessage.id)))).one()
@@ -76,6 +77,8 @@ async def run(
     floor = probe.bot_messages / GLOBAL_RATE
     ratio = wall / floor if floor else float("inf")
     limited = counters["rate_limited"]
+    during_tick = probe.rate_between(started, tick_ended)
+    after_tick = probe.rate_between(tick_ended, last)
     note = (
         f"{youths} youths on {db}, {report.sent} check-ins started, {queued} messages queued, "
         f"{probe.bot_messages} delivered{'' if complete else ' (TIMED OUT)'}; "
@@ -98,6 +101,9 @@ async def run(
         ),
         Measurement(NAME, f"429 answers ({db})", limited, "count", "0", limited == 0),
         Measurement(NAME, f"tick duration ({db})", tick_seconds, "s"),
+        Measurement(NAME, f"delivery rate while ticking ({db})", during_tick, "/s"),
+        Measurement(NAME, f"delivery rate after the tick ({db})", after_tick, "/s"),
+        Measurement(NAME, f"longest pause in delivery ({db})", probe.longest_gap(), "s"),
     ]
 
 
