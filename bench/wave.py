@@ -64,7 +64,16 @@ async def run(
             parts.dispatcher.notify()
             async with parts.database.session() as session:
                 queued = (await session.exec(select(func.count(OutboxMessage.id)))).one()
-            complete = await probe.wait_for(queued, give_up_after)
+            waiting = asyncio.create_task(probe.wait_for(queued, give_up_after))
+            await asyncio.wait({waiting, dispatcher}, return_when=asyncio.FIRST_COMPLETED)
+            if dispatcher.done():
+                waiting.cancel()
+                # The dispatcher died (e.g. its first reconcile met a locked database):
+                # say so instead of waiting an hour for messages nobody sends.
+                raise RuntimeError("the dispatcher stopped during the wave") from (
+                    dispatcher.exception()
+                )
+            complete = waiting.result()
             await parts.dispatcher.stop()
             await dispatcher
             counters = emulator.control.counters()
