@@ -123,12 +123,23 @@ def postgres_admin_url() -> str:
     return os.environ.get(PG_ADMIN_URL_ENV, PG_ADMIN_URL_DEFAULT)
 
 
+def configure_data_key(url: str) -> None:
+    """Encryption at rest (`bot.privacy`, where present) needs a data key in the process, as
+    `inbeeld run` configures at start-up: a fresh throwaway key per scratch database."""
+    try:
+        from bot.privacy.crypto import configure_key_ring, new_key, resolve_data_keys
+    except ImportError:
+        return
+    configure_key_ring(resolve_data_keys(new_key(), url))
+
+
 @asynccontextmanager
 async def scratch_database(kind: str, **engine_kwargs: object) -> AsyncIterator[Database]:
     """A migrated, empty database that is removed afterwards (a temp file or a PG database)."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory(prefix="inbeeld-bench-") as folder:
             database = Database(f"sqlite:///{Path(folder) / 'bench.db'}", **engine_kwargs)
+            configure_data_key(database.url)
             try:
                 await migrate.upgrade(database)
                 yield database
@@ -149,6 +160,7 @@ async def scratch_database(kind: str, **engine_kwargs: object) -> AsyncIterator[
         try:
             url = admin_url.set(database=name).render_as_string(hide_password=False)
             database = Database(url, **engine_kwargs)
+            configure_data_key(url)
             try:
                 await migrate.upgrade(database)
                 yield database
