@@ -1,0 +1,311 @@
+"""Answers: youths tapping check-in buttons, handled end to end by the real service path, next
+to a bare python-telegram-bot echo bot polling the same kind of emulator.
+
+Service path: emulator getUpdates -> `Poller` -> `UpdateProcessor` -> `InboundRouter` (update
+claimed, answer stored, flow advanced, reply written to the outbox) -> `Dispatcher` ->
+`TelegramChannel` -> emulator. Echo bot: a PTB `Application` with one `MessageHandler` that
+echoes the text, default settings. Telegram's limits are off in the emulator and the
+dispatcher's own pacing (30/s, 1/s per chat) is lifted: this measures processing, not the
+limits (in production the pacing caps replies at 30/s for the whole bot, by design).
+
+Two phases per bot, each on fresh chats:
+- latency: one youth at a time taps once (`--samples` taps): the time from the update being
+  queued in the emulator to the bot's reply landing in that chat, unloaded;
+- throughput: `--concurrency` youths at once, each tapping `--rounds` questions in a row and
+  waiting for each reply (a closed loop): answers per second over the phase, and the latency
+  under that load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bench.common import (
+    Measurement,
+    RunningClock,
+    add_database_option,
+    base_parser,
+    database_kinds,
+    percentile,
+    print_table,
+    scratch_database,
+    write_json,
+)
+from bench.probe import DeliveryProbe, add_started_users, limits
+from bench.seed import CHAT_ID_BASE, add_checkins, parse_rows, seed_youths
+from bench.service import TOKEN, make_parts
+from bot.channels.base import IncomingEvent
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.telegram.inbound import Poller, UpdateProcessor
+from bot.emulator import EmulatorServer
+from flows import callback
+
+NAME = "answers"
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 50.0
+REPLY_TIMEOUT = 30.0
+
+Act = Callable[[int], None]  # the user's action in chat `chat_id` (queues one update)
+
+
+@dataclass
+class PhaseResult:
+    answers: int
+    seconds: float
+    latencies_ms: list[float]
+    cpu_seconds: float = 0.0  # this process (bot + emulator + simulated users), all threads
+
+    @property
+    def per_second(self) -> float:
+        return self.answers / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_answer(self) -> float:
+        return 1000 * self.cpu_seconds / self.answers if self.answers else 0.0
+
+
+class Users:
+    """Plays the youths: act in a chat, then wait for the bot's next message there."""
+
+    def __init__(self, emulator: EmulatorServer, probe: DeliveryProbe) -> None:
+        self.emulator = emulator
+        self.probe = probe
+
+    def mark_read(self, chat_ids: Sequence[int]) -> None:
+        for chat_id in chat_ids:
+            chat = self.emulator.control.state.chat(chat_id)
+            chat.read_cursor = chat.next_message_id - 1
+
+    async def one(self, chat_id: int, act: Act) -> float:
+        """Latency in ms of one action: update queued -> first bot message after it."""
+        seen = len(self.probe.arrivals[chat_id])
+        started = time.perf_counter()
+        act(chat_id)
+        await self.emulator.control.wait_for_bot_message(chat_id, timeout=REPLY_TIMEOUT)
+        arrived = self.probe.arrivals[chat_id][seen]
+        # The reply may be more than one message; let them all land before the next action.
+        await asyncio.sleep(0)
+        self.mark_read([chat_id])
+        return (arrived - started) * 1000
+
+    async def latency_phase(self, chat_ids: Sequence[int], act: Act) -> PhaseResult:
+        started = time.perf_counter()
+        latencies = [await self.one(chat_id, act) for chat_id in chat_ids]
+        return PhaseResult(len(latencies), time.perf_counter() - started, latencies)
+
+    async def throughput_phase(
+        self, chat_ids: Sequence[int], act: Act, rounds: int, concurrency: int
+    ) -> PhaseResult:
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for chat_id in chat_ids:
+            queue.put_nowait(chat_id)
+        latencies: list[float] = []
+
+        async def worker() -> None:
+            while not queue.empty():
+                chat_id = queue.get_nowait()
+                for _ in range(rounds):
+                    latencies.append(await self.one(chat_id, act))
+
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return PhaseResult(
+            len(latencies),
+            time.perf_counter() - started,
+            latencies,
+            time.process_time() - cpu,
+        )
+
+
+def split(chat_ids: Sequence[int], samples: int) -> tuple[Sequence[int], Sequence[int]]:
+    if len(chat_ids) <= samples:
+        raise ValueError(f"need more youths than --samples ({samples})")
+    return chat_ids[:samples], chat_ids[samples:]
+
+
+def tap_first_answer(emulator: EmulatorServer) -> Act:
+    """Tap the first answer button of the newest bot message that has one."""
+    control = emulator.control
+
+    def act(chat_id: int) -> None:
+        for message in reversed(control.state.chat(chat_id).messages):
+            if message.sender != "bot":
+                continue
+            rows = (message.api.get("reply_markup") or {}).get("inline_keyboard", [])
+            for row in rows:
+                for button in row:
+                    data = button.get("callback_data", "")
+                    if callback.is_conversation_callback(data):
+                        control.tap_button(chat_id, message.message_id, data)
+                        return
+        raise RuntimeError(f"chat {chat_id} has no question to answer")
+
+    return act
+
+
+async def service(
+    db: str, youths: int, samples: int, rounds: int, concurrency: int
+) -> tuple[PhaseResult, PhaseResult, str]:
+    clock = RunningClock()
+    rows = parse_rows(youths)
+    async with scratch_database(db) as database:
+        seeded = await seed_youths(database, rows, clock.now())
+        await add_checkins(database, [y.youth_id for y in seeded], clock.now())
+        async with EmulatorServer(TOKEN, limits=limits(on=False)) as emulator:
+            add_started_users(
+                emulator, [(y.chat_id, y.first_name, y.language) for y in seeded if y.chat_id]
+            )
+            bot = make_bot(TOKEN, emulator.api_url)
+            await bot.initialize()
+            parts = make_parts(
+                database, clock, TelegramChannel(bot), worker_id="bench-answers", unpaced=True
+            )
+            # Every youth gets the check-in's first question (greeting + mood) before timing.
+            await parts.outreach.tick()
+            await parts.dispatcher.drain()
+
+            async def handle_then_wake(event: IncomingEvent) -> None:
+                await parts.router.handle(event)
+                parts.dispatcher.notify()
+
+            probe = DeliveryProbe(emulator)
+            users = Users(emulator, probe)
+            chat_ids = [y.chat_id for y in seeded if y.chat_id is not None]
+            users.mark_read(chat_ids)
+            stopping = asyncio.Event()
+            poller = Poller(bot, UpdateProcessor(bot, handle_then_wake), timeout=10)
+            tasks = [
+                asyncio.create_task(parts.dispatcher.run_forever()),
+                asyncio.create_task(poller.run(stopping)),
+            ]
+            try:
+                act = tap_first_answer(emulator)
+                quiet, loaded = split(chat_ids, samples)
+                latency = await users.latency_phase(quiet, act)
+                load = await users.throughput_phase(loaded, act, rounds, concurrency)
+            finally:
+                stopping.set()
+                await parts.dispatcher.stop()
+                tasks[1].cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                await bot.shutdown()
+                if parts.database is not database:
+                    await parts.database.dispose()
+    return latency, load, parts.composed
+
+
+async def echo_bot(
+    youths: int, samples: int, rounds: int, concurrency: int
+) -> tuple[PhaseResult, PhaseResult]:
+    async with EmulatorServer(TOKEN, limits=limits(on=False)) as emulator:
+        chat_ids = [CHAT_ID_BASE + index for index in range(youths)]
+        add_started_users(emulator, [(chat_id, "Sam", "nl") for chat_id in chat_ids])
+
+        async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            assert update.effective_message is not None
+            await update.effective_message.reply_text(update.effective_message.text or "")
+
+        application = (
+            Application.builder()
+            .token(TOKEN)
+            .base_url(emulator.base_url)
+            .base_file_url(emulator.base_file_url)
+            .build()
+        )
+        application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+        probe = DeliveryProbe(emulator)
+        users = Users(emulator, probe)
+
+        def say(chat_id: int) -> None:
+            emulator.control.send_text(chat_id, "hoi")
+
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(poll_interval=0.0, timeout=10)
+            try:
+                quiet, loaded = split(chat_ids, samples)
+                latency = await users.latency_phase(quiet, say)
+                load = await users.throughput_phase(loaded, say, rounds, concurrency)
+            finally:
+                await application.updater.stop()
+                await application.stop()
+    return latency, load
+
+
+def _phase_measurements(label: str, latency: PhaseResult, load: PhaseResult) -> list[Measurement]:
+    return [
+        Measurement(NAME, f"{label}: answers/s under load", load.per_second, "/s"),
+        Measurement(NAME, f"{label}: CPU per answer under load", load.cpu_ms_per_answer, "ms"),
+        Measurement(NAME, f"{label}: p50 unloaded", percentile(latency.latencies_ms, 50), "ms"),
+        Measurement(NAME, f"{label}: p99 unloaded", percentile(latency.latencies_ms, 99), "ms"),
+        Measurement(NAME, f"{label}: p50 under load", percentile(load.latencies_ms, 50), "ms"),
+        Measurement(NAME, f"{label}: p99 under load", percentile(load.latencies_ms, 99), "ms"),
+    ]
+
+
+async def run(
+    youths: int = 400,
+    db: str = "both",
+    samples: int = 100,
+    rounds: int = 3,
+    concurrency: int = 20,
+) -> list[Measurement]:
+    echo_latency, echo_load = await echo_bot(youths, samples, rounds, concurrency)
+    results = _phase_measurements("echo bot", echo_latency, echo_load)
+    for kind in database_kinds(db):
+        latency, load, composed = await service(kind, youths, samples, rounds, concurrency)
+        label = f"service {kind}"
+        measured = _phase_measurements(label, latency, load)
+        ratio = load.per_second / echo_load.per_second if echo_load.per_second else 0.0
+        p99 = percentile(latency.latencies_ms, 99)
+        measured[0] = Measurement(
+            NAME,
+            measured[0].metric,
+            load.per_second,
+            "/s",
+            note=(
+                f"{load.answers} answers by {concurrency} concurrent youths x {rounds} rounds; "
+                f"{latency.answers} unloaded samples; composition: {composed}"
+            ),
+        )
+        measured[3] = Measurement(
+            NAME, measured[3].metric, p99, "ms", f"< {TARGET_P99_MS:.0f} ms", p99 < TARGET_P99_MS
+        )
+        measured.insert(
+            1,
+            Measurement(
+                NAME,
+                f"{label}: throughput / echo bot",
+                ratio,
+                "x",
+                f">= {TARGET_RATIO}",
+                ratio >= TARGET_RATIO,
+            ),
+        )
+        results += measured
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> list[Measurement]:
+    parser = base_parser(__doc__ or NAME, youths=400)
+    add_database_option(parser)
+    parser.add_argument("--samples", type=int, default=100, help="unloaded latency samples")
+    parser.add_argument("--rounds", type=int, default=3, help="answers per youth under load")
+    parser.add_argument("--concurrency", type=int, default=20, help="youths answering at once")
+    args = parser.parse_args(argv)
+    results = asyncio.run(run(args.youths, args.db, args.samples, args.rounds, args.concurrency))
+    print_table(results)
+    if args.json:
+        write_json(results, args.json)
+    return results
+
+
+if __name__ == "__main__":
+    main()
