@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import sys
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30.0
 DAILY = timedelta(days=1)
+DISPATCHER_RESTART_SECONDS = 2.0
 
 
 @dataclass
@@ -163,11 +165,24 @@ def _route_args(route: web.RouteDef) -> tuple[str, str, object]:
 
 def _dispatch_until_stopped(dispatcher: Dispatcher):  # type: ignore[no-untyped-def]
     async def run(stopping: asyncio.Event) -> None:
-        await dispatcher.reconcile()
-        worker = asyncio.create_task(dispatcher.run_forever())
-        await stopping.wait()
-        await dispatcher.stop()
-        await worker
+        # A dispatcher that dies (a locked database during reconcile, say) would silently stop
+        # every message: restart it until the service stops.
+        while not stopping.is_set():
+            worker = asyncio.create_task(_reconcile_then_dispatch(dispatcher))
+            stop_wait = asyncio.create_task(stopping.wait())
+            await asyncio.wait({worker, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+            if stopping.is_set():
+                await dispatcher.stop()
+                with contextlib.suppress(Exception):
+                    await worker
+                return
+            stop_wait.cancel()
+            if worker.exception() is not None:
+                log.error(
+                    "dispatcher stopped with an error; restarting",
+                    extra={"error": type(worker.exception()).__name__},
+                )
+            await asyncio.sleep(DISPATCHER_RESTART_SECONDS)
 
     return run
 
@@ -180,6 +195,11 @@ def _announce_once(bot: Bot):  # type: ignore[no-untyped-def]
             log.warning("setMyCommands failed; the menu stays as it was")
 
     return run
+
+
+async def _reconcile_then_dispatch(dispatcher: Dispatcher) -> None:
+    await dispatcher.reconcile()
+    await dispatcher.run_forever()
 
 
 def _register_webhook(bot: Bot, settings: Settings):  # type: ignore[no-untyped-def]
