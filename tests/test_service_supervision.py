@@ -11,6 +11,7 @@ class FlakyDispatcher:
     def __init__(self) -> None:
         self.reconciles = 0
         self.running = asyncio.Event()
+        self.stop_requested = asyncio.Event()
         self.stopped = False
 
     async def reconcile(self) -> None:
@@ -20,11 +21,11 @@ class FlakyDispatcher:
 
     async def run_forever(self) -> None:
         self.running.set()
-        while not self.stopped:
-            await asyncio.sleep(0.01)
+        await self.stop_requested.wait()
 
     async def stop(self) -> None:
         self.stopped = True
+        self.stop_requested.set()
 
 
 async def test_a_dead_dispatcher_is_restarted_and_stopped_cleanly(monkeypatch):
