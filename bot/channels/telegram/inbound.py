@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from aiohttp import web
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TimedOut
+from telegram.ext import Application, TypeHandler
 
 from bot.channels.base import IncomingEvent
 from bot.channels.telegram.convert import to_incoming_event
@@ -32,19 +33,42 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 
 class UpdateProcessor:
-    """Converts and hands updates on, in order per chat, different chats in parallel."""
+    """Hands updates to a python-telegram-bot `Application` (without its Updater: we fetch and
+    confirm updates ourselves, only after they are committed), whose one handler converts them
+    and calls the domain, in order per chat, different chats in parallel."""
 
     def __init__(self, bot: Bot, handle: EventHandler) -> None:
         self.bot = bot
         self._handle = handle
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.application = Application.builder().bot(bot).updater(None).job_queue(None).build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        # PTB hands handler errors to error handlers and carries on; we need them back, so
+        # the update is not confirmed (webhook 503, polling retry).
+        self._failures: dict[int, BaseException] = {}
+        self._ready = asyncio.Lock()
+        self._initialized = False
 
     async def process(self, update: Update) -> None:
+        async with self._ready:
+            if not self._initialized:
+                await self.application.initialize()
+                self._initialized = True
+        await self.application.process_update(update)
+        failure = self._failures.pop(id(update), None)
+        if failure is not None:
+            raise failure
+
+    async def _on_update(self, update: Update, _context: object) -> None:
         event = to_incoming_event(update)
         if event is None:
             return
-        async with self._locks[event.chat_id]:
-            await self._handle(event)
+        try:
+            async with self._locks[event.chat_id]:
+                await self._handle(event)
+        except Exception as exc:
+            self._failures[id(update)] = exc
+            return
         query_id = event.extra.get("callback_query_id")
         if query_id:
             await self._answer_callback(query_id)
