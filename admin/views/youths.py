@@ -289,6 +289,16 @@ async def region_coordinators(session: AsyncSession, school: School | None) -> l
     )
 
 
+async def _latest(session: AsyncSession, model: Any, moment: Any, youth_id: int) -> Any:
+    """The newest timeline-sized slice of one of a youth's tables."""
+    return await session.exec(
+        select(model)
+        .where(col(model.youth_id) == youth_id)
+        .order_by(col(moment).desc())
+        .limit(TIMELINE_LIMIT)
+    )
+
+
 async def _timeline(session: AsyncSession, youth_id: int, with_answers: bool) -> list[TimelineItem]:
     items: list[TimelineItem] = []
     messages = await session.exec(
@@ -317,12 +327,7 @@ async def _timeline(session: AsyncSession, youth_id: int, with_answers: bool) ->
             )
         )
     if with_answers:
-        answers = await session.exec(
-            select(Answer)
-            .where(col(Answer.youth_id) == youth_id)
-            .order_by(col(Answer.answered_at).desc())
-            .limit(TIMELINE_LIMIT)
-        )
+        answers = await _latest(session, Answer, Answer.answered_at, youth_id)
         for answer in answers:
             items.append(
                 TimelineItem(
@@ -332,12 +337,7 @@ async def _timeline(session: AsyncSession, youth_id: int, with_answers: bool) ->
                     text=answer.value,
                 )
             )
-    consents = await session.exec(
-        select(ConsentEvent)
-        .where(col(ConsentEvent.youth_id) == youth_id)
-        .order_by(col(ConsentEvent.recorded_at).desc())
-        .limit(TIMELINE_LIMIT)
-    )
+    consents = await _latest(session, ConsentEvent, ConsentEvent.recorded_at, youth_id)
     for consent in consents:
         items.append(
             TimelineItem(
@@ -355,12 +355,7 @@ async def _timeline(session: AsyncSession, youth_id: int, with_answers: bool) ->
                 ),
             )
         )
-    signals = await session.exec(
-        select(Signal)
-        .where(col(Signal.youth_id) == youth_id)
-        .order_by(col(Signal.fired_at).desc())
-        .limit(TIMELINE_LIMIT)
-    )
+    signals = await _latest(session, Signal, Signal.fired_at, youth_id)
     for signal in signals:
         items.append(
             TimelineItem(
@@ -371,12 +366,7 @@ async def _timeline(session: AsyncSession, youth_id: int, with_answers: bool) ->
                 ),
             )
         )
-    escalations = await session.exec(
-        select(Escalation)
-        .where(col(Escalation.youth_id) == youth_id)
-        .order_by(col(Escalation.opened_at).desc())
-        .limit(TIMELINE_LIMIT)
-    )
+    escalations = await _latest(session, Escalation, Escalation.opened_at, youth_id)
     for escalation in escalations:
         items.append(
             TimelineItem(
