@@ -25,7 +25,6 @@ from bot.cohort.values import (
     MAX_STUDENT_NUMBER,
     MAX_TEXT,
     ValueProblem,
-    age_on,
     has_control_characters,
     is_plausible_email,
     looks_scientific,
@@ -34,6 +33,7 @@ from bot.cohort.values import (
     parse_participation,
     parse_profile,
 )
+from bot.scheduling.calendar import age_on
 
 MIN_AGE = 12
 MAX_AGE = 30

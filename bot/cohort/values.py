@@ -117,7 +117,3 @@ def looks_scientific(text: str) -> bool:
 
 def has_control_characters(text: str) -> bool:
     return any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in text)
-
-
-def age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

@@ -21,6 +21,7 @@ from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.models.consent import ConsentAction, GivenBy
+from bot.scheduling.calendar import age_on
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 AGE_OF_DIGITAL_CONSENT = 16
@@ -37,12 +38,6 @@ class LedgerEntry(Protocol):
 
 
 E = TypeVar("E", bound=LedgerEntry)
-
-
-def age_on(date_of_birth: date, day: date) -> int:
-    """Age in whole years on `day` (someone born on 29 February turns a year older on 1 March)."""
-    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - (0 if had_birthday else 1)
 
 
 def needs_representative(date_of_birth: date, representative_required: bool, day: date) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import func
@@ -12,13 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.i18n import Y_, gettext
 from bot.models import Conversation, School, StaffUser, Youth
 from bot.scheduling import days_until_birthday, months_since_leaving
+from bot.scheduling.calendar import age_on
 
 FALLBACK_COORDINATOR = Y_("je begeleider")
-
-
-def age_on(date_of_birth: date, day: date) -> int:
-    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
-    return day.year - date_of_birth.year - before_birthday
 
 
 async def flow_context(

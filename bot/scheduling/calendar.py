@@ -65,3 +65,9 @@ def days_until_birthday(date_of_birth: date, age: int = 21, *, on: date) -> int:
 def month_label(day: date) -> str:
     """'september 2026': how staff see a calendar-month contact."""
     return f"{DUTCH_MONTHS[day.month - 1]} {day.year}"
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    """Age in whole years on `day` (someone born on 29 February turns a year older on 1 March)."""
+    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - (0 if had_birthday else 1)
