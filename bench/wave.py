@@ -4,8 +4,9 @@ dispatcher and Telegram channel.
 
 Measured: wall time from the tick's start until the last message arrives in the emulator,
 against the floor set by the global limit (messages / 30 s); the emulator's 429 count; how long
-the tick itself took. A check-in start is two messages (the greeting, then the first question),
-so N check-ins are 2N messages and the floor is 2N / 30 s.
+the tick itself took. A check-in starts with one message (the flow engine joins the greeting
+onto the first question), so N check-ins are N messages and the floor is N / 30 s; the floor is
+computed from the messages actually expected, so a flow that sends more is measured fairly.
 """
 
 from __future__ import annotations

@@ -94,8 +94,19 @@ class _Out:
     def text(self, text: str) -> str:
         return render(text, self.context, self.language, self.translate)
 
-    def say(self, text: str, buttons: tuple[tuple[OutgoingButton, ...], ...] = ()) -> None:
-        self.messages.append(OutgoingMessage(self.text(text), buttons))
+    def say(self, text: str) -> None:
+        self.add(OutgoingMessage(self.text(text)))
+
+    def add(self, message: OutgoingMessage) -> None:
+        """Join onto a preceding message without buttons: one step is one chat bubble.
+
+        A greeting and its first question arrive as one notification, not two, and every
+        message counts against Telegram's 30 per second for the whole bot.
+        """
+        if self.messages and not self.messages[-1].buttons:
+            previous = self.messages.pop()
+            message = OutgoingMessage(f"{previous.text}\n\n{message.text}", message.buttons)
+        self.messages.append(message)
 
     def step(self, state: FlowState, reason: str, intents: tuple[str, ...] = ()) -> Step:
         return Step(
@@ -277,16 +288,14 @@ def _not_understood(
         out.say(texts["not_understood_text"])
     else:
         out.say(texts["not_understood_buttons"])
-    out.messages.append(_question(state, node, out, offer, flow.spec.handoff_button))
+    out.add(_question(state, node, out, offer, flow.spec.handoff_button))
     intents = (HANDOFF_OFFERED,) if reasks == REASK_LIMIT else ()
     return out.step(state, "not_understood", intents)
 
 
 def _stale(flow: Flow, state: FlowState, node: QuestionNode | FreeTextNode, out: _Out) -> Step:
     out.say(replies().texts["stale_button"])
-    out.messages.append(
-        _question(state, node, out, state.reasks >= REASK_LIMIT, flow.spec.handoff_button)
-    )
+    out.add(_question(state, node, out, state.reasks >= REASK_LIMIT, flow.spec.handoff_button))
     return out.step(state, "stale")
 
 
@@ -321,7 +330,7 @@ def _walk(flow: Flow, state: FlowState, node_id: str, out: _Out) -> FlowState:
             )
         else:
             state = state.model_copy(update={"node": node_id, "answers": answers})
-            out.messages.append(_question(state, node, out, False, flow.spec.handoff_button))
+            out.add(_question(state, node, out, False, flow.spec.handoff_button))
             return state
     raise RuntimeError(f"flow {flow.id!r}: more than {_MAX_HOPS} nodes without a question")
 
