@@ -286,8 +286,11 @@ class Dispatcher:
             self._count_not_sent(verdict)
             return
         outgoing = OutgoingMessage.from_payload(message.chat_id, message.payload)
-        # A global 429 may have arrived while this send was being checked in the database: it
-        # was paced before the pause, but must not start inside it.
+        # Paced again at the network call: see `bot.delivery.pacing` for why once is not enough.
+        if (wait := self._pacer.reserve_send(message.chat_id, self._monotonic())) > 0:
+            await self._sleep(wait)
+        # A global 429 may have arrived while this send was being checked in the database or
+        # waiting for its slot: it was paced before the pause, but must not start inside it.
         while (paused := self._pacer.paused_until - self._monotonic()) > 0:
             await self._sleep(paused)
         try:

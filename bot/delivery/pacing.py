@@ -4,27 +4,45 @@ Globally, sends start at a fixed spacing of 1/rate seconds (no bursts, so any sl
 window holds at most `rate` starts). Per chat, two sends start at least `per_chat_interval`
 apart. A global 429 pauses everything until its `retry_after` has passed. Times are monotonic
 seconds from an injected clock, so tests compute exact send times without sleeping.
+
+Spacing is kept twice. `take` paces when the dispatcher *starts* handling a message; between
+that and the network call lies the send-time check in the database. When that write stalls (a
+busy SQLite writer, a slow event loop), the messages started meanwhile would reach Telegram
+together, and Telegram's bucket holds one second of sends: a longer stall turned into a burst of
+429s. `reserve_send` therefore also limits the network calls themselves, and `global_wait` lets
+the dispatcher start a message only shortly (`lookahead`) before the last booked network call,
+so a backlog at that gate cannot grow.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 
 
 class Pacer:
     # Forget chats whose spacing has passed once this many are remembered (20,000 chats per run).
     PRUNE_ABOVE = 5000
 
-    def __init__(self, rate_per_second: float, per_chat_interval: float) -> None:
+    def __init__(
+        self, rate_per_second: float, per_chat_interval: float, *, lookahead: float = 0.1
+    ) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
         if per_chat_interval < 0:
             raise ValueError("per_chat_interval must not be negative")
         self.spacing = 1.0 / rate_per_second
         self.per_chat_interval = per_chat_interval
+        self.lookahead = lookahead
         self._next_slot = -math.inf
+        # The send gate: at most `_window_sends` network calls within any `_window` seconds.
+        self._window_sends = max(1, math.floor(rate_per_second))
+        self._window = self._window_sends / rate_per_second
+        self._recent_sends: deque[float] = deque(maxlen=self._window_sends)
+        self._last_send = -math.inf
         self._paused_until = -math.inf
         self._chat_ready: dict[int, float] = {}
+        self._chat_sent: dict[int, float] = {}
 
     @property
     def paused_until(self) -> float:
@@ -32,7 +50,8 @@ class Pacer:
 
     def global_wait(self, now: float) -> float:
         """Seconds until the next send may start to anyone."""
-        return max(0.0, max(self._next_slot, self._paused_until) - now)
+        gate = self._last_send - self.lookahead
+        return max(0.0, max(self._next_slot, self._paused_until, gate) - now)
 
     def chat_wait(self, chat_id: int, now: float) -> float:
         """Seconds until the next send may start to `chat_id`."""
@@ -49,6 +68,25 @@ class Pacer:
         if len(self._chat_ready) > self.PRUNE_ABOVE:
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
         return previous
+
+    def reserve_send(self, chat_id: int, now: float) -> float:
+        """Book the network call to `chat_id`: returns how long to wait before making it.
+
+        Calls are booked in order, never inside a global pause, never within
+        `per_chat_interval` of the previous call to the same chat, and never more than `rate`
+        within any one second (the limit as Telegram states it). After smooth pacing by `take`
+        the last rule does not bite; it catches the bunch after a stall.
+        """
+        start = max(now, self._last_send, self._paused_until)
+        start = max(start, self._chat_sent.get(chat_id, -math.inf))
+        if len(self._recent_sends) == self._window_sends:
+            start = max(start, self._recent_sends[0] + self._window)
+        self._recent_sends.append(start)
+        self._last_send = start
+        self._chat_sent[chat_id] = start + self.per_chat_interval
+        if len(self._chat_sent) > self.PRUNE_ABOVE:
+            self._chat_sent = {c: t for c, t in self._chat_sent.items() if t > now}
+        return start - now
 
     def untake(self, chat_id: int, previous: float) -> None:
         """The send did not happen (cancelled, held): the chat need not wait for it."""

@@ -69,3 +69,23 @@ def test_backoff_grows_is_capped_and_respects_the_floor():
     assert policy.backoff(20, floor=0, jitter=0.999999) == pytest.approx(60)
     assert policy.backoff(1, floor=30, jitter=0) == 30
     assert not policy.gives_up(4) and policy.gives_up(5)
+
+
+def test_send_gate_spreads_a_bunch_that_arrives_after_a_stall():
+    """Sends paced at the start but held up together (a slow database write) must not reach
+    Telegram as one burst: at most `rate` network calls in any second, in booking order."""
+    pacer = Pacer(rate_per_second=30, per_chat_interval=1.0)
+    sends = [0.0 + pacer.reserve_send(chat, 0.0) for chat in range(75)]
+    assert sends == sorted(sends)
+    assert max(sum(1 for s in sends if t <= s < t + 1 - 1e-9) for t in sends) == 30
+    assert sends[29] == 0.0 and sends[30] == pytest.approx(1.0) and sends[60] == pytest.approx(2.0)
+    # the dispatcher may start the next message only shortly before the last booked call
+    assert pacer.global_wait(0.0) == pytest.approx(sends[-1] - pacer.lookahead)
+
+
+def test_send_gate_keeps_per_chat_spacing_and_global_pauses():
+    pacer = Pacer(rate_per_second=30, per_chat_interval=1.0)
+    assert pacer.reserve_send(7, 10.0) == 0
+    assert pacer.reserve_send(7, 10.2) == pytest.approx(0.8)  # same chat: a second apart
+    pacer.pause_all(now=11.0, seconds=3.0)
+    assert pacer.reserve_send(8, 11.5) == pytest.approx(2.5)  # not inside a 429 pause
