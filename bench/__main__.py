@@ -1,9 +1,9 @@
 """`python -m bench [NAME ...] [--youths N] [--db KIND] [--json PATH]`: run, print one table.
 
-With no NAME every benchmark runs at full size (the wave alone takes 25+ minutes). One NAME
-with its own options runs that benchmark's `main` (`python -m bench answers --samples 50`);
-`python -m bench NAME --help` lists them. `--youths N` sizes every selected benchmark for a
-quick run (e.g. `--youths 200`).
+With no NAME every benchmark runs at full size, on SQLite and PostgreSQL (the two waves alone
+take about 25 minutes). One NAME with its own options runs that benchmark's `main`
+(`python -m bench answers --samples 50`); `python -m bench NAME --help` lists them.
+`--youths N` sizes every selected benchmark for a quick run (e.g. `--youths 200`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def runner(name: str, youths: int | None, db: str | None) -> Callable[[], list[M
     both = db or "both"
     if name == "wave":
         size = youths or 20_000
-        return lambda: asyncio.run(wave.run(size, db if db in ("sqlite", "postgres") else "sqlite"))
+        kinds = [db] if db in ("sqlite", "postgres") else ["sqlite", "postgres"]
+        return lambda: [m for kind in kinds for m in asyncio.run(wave.run(size, kind))]
     if name == "idle":
         return lambda: asyncio.run(idle.run(youths or 20_000, both))
     if name == "answers":
