@@ -112,6 +112,7 @@ class Dispatcher:
         self._ready: list[Claimed] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._changes = 0  # bumped whenever rows leave flight, which may unblock their chats
+        self._at_gate = 0  # sends checked in the database and waiting for their network slot
         self._short_claim_at: tuple[int, float] | None = None
         self._running = False
         self._stopping = False
@@ -194,6 +195,8 @@ class Dispatcher:
                         await self._pause(self.poll_interval)
                     continue
                 wait = self._pacer.global_wait(now)
+                if self._at_gate:  # sends wait for the network gate: don't add to that queue
+                    wait = max(wait, self._pacer.spacing)
                 if wait > 0:
                     await self._pause(wait)
                     continue
@@ -286,13 +289,15 @@ class Dispatcher:
             self._count_not_sent(verdict)
             return
         outgoing = OutgoingMessage.from_payload(message.chat_id, message.payload)
-        # Paced again at the network call: see `bot.delivery.pacing` for why once is not enough.
-        if (wait := self._pacer.reserve_send(message.chat_id, self._monotonic())) > 0:
-            await self._sleep(wait)
-        # A global 429 may have arrived while this send was being checked in the database or
-        # waiting for its slot: it was paced before the pause, but must not start inside it.
-        while (paused := self._pacer.paused_until - self._monotonic()) > 0:
-            await self._sleep(paused)
+        # Paced again at the network call (see `bot.delivery.pacing` for why once is not
+        # enough); this also waits out a global 429 that arrived since the send was paced.
+        self._at_gate += 1
+        try:
+            while (wait := self._pacer.send_wait(message.chat_id, self._monotonic())) > 0:
+                await self._sleep(wait)
+        finally:
+            self._at_gate -= 1
+        self._pacer.sent(message.chat_id, self._monotonic())
         try:
             outcome: SendOutcome = await self.channel.send(outgoing)
         except Exception as exc:

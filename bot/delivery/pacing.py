@@ -9,9 +9,8 @@ Spacing is kept twice. `take` paces when the dispatcher *starts* handling a mess
 that and the network call lies the send-time check in the database. When that write stalls (a
 busy SQLite writer, a slow event loop), the messages started meanwhile would reach Telegram
 together, and Telegram's bucket holds one second of sends: a longer stall turned into a burst of
-429s. `reserve_send` therefore also limits the network calls themselves, and `global_wait` lets
-the dispatcher start a message only shortly (`lookahead`) before the last booked network call,
-so a backlog at that gate cannot grow.
+429s. `send_wait` and `sent` therefore also limit the network calls themselves (the dispatcher
+starts no new message while one waits there, so that backlog cannot grow).
 """
 
 from __future__ import annotations
@@ -24,22 +23,18 @@ class Pacer:
     # Forget chats whose spacing has passed once this many are remembered (20,000 chats per run).
     PRUNE_ABOVE = 5000
 
-    def __init__(
-        self, rate_per_second: float, per_chat_interval: float, *, lookahead: float = 0.1
-    ) -> None:
+    def __init__(self, rate_per_second: float, per_chat_interval: float) -> None:
         if rate_per_second <= 0:
             raise ValueError("rate_per_second must be positive")
         if per_chat_interval < 0:
             raise ValueError("per_chat_interval must not be negative")
         self.spacing = 1.0 / rate_per_second
         self.per_chat_interval = per_chat_interval
-        self.lookahead = lookahead
         self._next_slot = -math.inf
         # The send gate: at most `_window_sends` network calls within any `_window` seconds.
         self._window_sends = max(1, math.floor(rate_per_second))
         self._window = self._window_sends / rate_per_second
         self._recent_sends: deque[float] = deque(maxlen=self._window_sends)
-        self._last_send = -math.inf
         self._paused_until = -math.inf
         self._chat_ready: dict[int, float] = {}
         self._chat_sent: dict[int, float] = {}
@@ -50,8 +45,7 @@ class Pacer:
 
     def global_wait(self, now: float) -> float:
         """Seconds until the next send may start to anyone."""
-        gate = self._last_send - self.lookahead
-        return max(0.0, max(self._next_slot, self._paused_until, gate) - now)
+        return max(0.0, max(self._next_slot, self._paused_until) - now)
 
     def chat_wait(self, chat_id: int, now: float) -> float:
         """Seconds until the next send may start to `chat_id`."""
@@ -63,30 +57,37 @@ class Pacer:
         Returns the chat's previous ready time, for `untake` when the send does not happen.
         """
         previous = self._chat_ready.get(chat_id, -math.inf)
-        self._next_slot = max(now, self._next_slot) + self.spacing
+        # Keep to the grid when the loop woke a little late (timers overshoot by a millisecond
+        # or so, which at 1/30 s spacing would cost ~3 % of the rate); after a real gap the
+        # next slot is counted from now. The send gate still holds the per-second limit.
+        if 0 <= now - self._next_slot < self.spacing / 2:
+            self._next_slot += self.spacing
+        else:
+            self._next_slot = max(now, self._next_slot) + self.spacing
         self._chat_ready[chat_id] = now + self.per_chat_interval
         if len(self._chat_ready) > self.PRUNE_ABOVE:
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
         return previous
 
-    def reserve_send(self, chat_id: int, now: float) -> float:
-        """Book the network call to `chat_id`: returns how long to wait before making it.
+    def send_wait(self, chat_id: int, now: float) -> float:
+        """Seconds until a network call to `chat_id` may be made; call `sent` when making it.
 
-        Calls are booked in order, never inside a global pause, never within
-        `per_chat_interval` of the previous call to the same chat, and never more than `rate`
-        within any one second (the limit as Telegram states it). After smooth pacing by `take`
-        the last rule does not bite; it catches the bunch after a stall.
+        Never inside a global pause, never within `per_chat_interval` of the previous call to
+        the same chat, and never more than `rate` calls within any one second (the limit as
+        Telegram states it). After smooth pacing by `take` this does not bite; it catches the
+        bunch after a stall.
         """
-        start = max(now, self._last_send, self._paused_until)
-        start = max(start, self._chat_sent.get(chat_id, -math.inf))
+        start = max(now, self._paused_until, self._chat_sent.get(chat_id, -math.inf))
         if len(self._recent_sends) == self._window_sends:
             start = max(start, self._recent_sends[0] + self._window)
-        self._recent_sends.append(start)
-        self._last_send = start
-        self._chat_sent[chat_id] = start + self.per_chat_interval
+        return start - now
+
+    def sent(self, chat_id: int, now: float) -> None:
+        """A network call to `chat_id` is made now."""
+        self._recent_sends.append(now)
+        self._chat_sent[chat_id] = now + self.per_chat_interval
         if len(self._chat_sent) > self.PRUNE_ABOVE:
             self._chat_sent = {c: t for c, t in self._chat_sent.items() if t > now}
-        return start - now
 
     def untake(self, chat_id: int, previous: float) -> None:
         """The send did not happen (cancelled, held): the chat need not wait for it."""
