@@ -75,11 +75,11 @@ class Racing(Outreach):
         self.barrier = barrier
         self.waited = False
 
-    async def _youth(self, session, youth_id, now, report):  # type: ignore[no-untyped-def]
+    async def _claim(self, session, youth_ids):  # type: ignore[no-untyped-def]
         if not self.waited:
             self.waited = True
             await self.barrier.wait()
-        await super()._youth(session, youth_id, now, report)
+        return await super()._claim(session, youth_ids)
 
 
 async def test_two_ticks_at_once_act_on_each_contact_once(database: Database, clock) -> None:
