@@ -59,20 +59,24 @@ async def claim_planned(session: AsyncSession, youth_id: int) -> list[ScheduledC
 
 
 async def claim_planned_many(
-    session: AsyncSession, youth_ids: Sequence[int]
+    session: AsyncSession, youth_ids: Sequence[int], *, due_by: datetime | None = None
 ) -> dict[int, list[ScheduledContact]]:
-    """Lock the planned contacts of `youth_ids` for this transaction, per youth (by row id).
+    """Lock the planned contacts of `youth_ids` for this transaction, per youth (by row id);
+    with `due_by`, only those due by then (a youth's later contacts are not read at all).
 
     Youths another process is working on are missing from the answer.
     """
     if not youth_ids:
         return {}
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    due = () if due_by is None else (col(ScheduledContact.due_at) <= due_by,)
     if dialect == "postgresql":
         statement = (
             select(ScheduledContact)
             .where(
-                col(ScheduledContact.youth_id).in_(youth_ids), ScheduledContact.status == PLANNED
+                col(ScheduledContact.youth_id).in_(youth_ids),
+                ScheduledContact.status == PLANNED,
+                *due,
             )
             .order_by(col(ScheduledContact.id))
             .with_for_update(skip_locked=True)
@@ -80,7 +84,7 @@ async def claim_planned_many(
         return _per_youth((await session.exec(statement)).all())
     claim = (
         update(_TABLE)
-        .where(_TABLE.c.youth_id.in_(youth_ids), _TABLE.c.status == PLANNED)
+        .where(_TABLE.c.youth_id.in_(youth_ids), _TABLE.c.status == PLANNED, *due)
         .values(status=_TABLE.c.status)
         .returning(_TABLE.c.id)
     )

@@ -230,7 +230,7 @@ class Outreach:
         handled = 0
         try:
             async with self.database.transaction() as session:
-                claimed = await self._claim(session, youth_ids)
+                claimed = await self._claim(session, youth_ids, now)
                 known = await self._know(session, claimed)
                 for youth_id in youth_ids:
                     handled += 1
@@ -259,9 +259,9 @@ class Outreach:
         return handled
 
     async def _claim(
-        self, session: AsyncSession, youth_ids: list[int]
+        self, session: AsyncSession, youth_ids: list[int], now: datetime
     ) -> dict[int, list[ScheduledContact]]:
-        return await claim_planned_many(session, youth_ids)
+        return await claim_planned_many(session, youth_ids, due_by=now)
 
     async def _know(
         self, session: AsyncSession, claimed: dict[int, list[ScheduledContact]]

@@ -75,11 +75,11 @@ class Racing(Outreach):
         self.barrier = barrier
         self.waited = False
 
-    async def _claim(self, session, youth_ids):  # type: ignore[no-untyped-def]
+    async def _claim(self, session, youth_ids, now):  # type: ignore[no-untyped-def]
         if not self.waited:
             self.waited = True
             await self.barrier.wait()
-        return await super()._claim(session, youth_ids)
+        return await super()._claim(session, youth_ids, now)
 
 
 async def test_two_ticks_at_once_act_on_each_contact_once(database: Database, clock) -> None:
