@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import insert
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -69,6 +70,7 @@ from flows import engine
 from flows.state import FlowState
 
 log = logging.getLogger("inbeeld.outreach")
+_CONTACTS = ScheduledContact.__table__  # type: ignore[attr-defined]
 
 STARTING_KINDS = frozenset({ContactKind.CHECKIN, ContactKind.REOFFER, ContactKind.INVITATION})
 # A re-offer goes to someone who has not (or no longer) consented: the law asks us to offer again.
@@ -76,6 +78,7 @@ NEEDS_CONSENT = frozenset({ContactKind.CHECKIN, ContactKind.INVITATION, ContactK
 
 # Share of the time left to other writers when nobody else in this process uses the database.
 QUIET_SHARE = 0.1
+PEEK_SECONDS = 0.005  # how often a tick that steps aside looks whether the others are done
 
 SENT = "sent"
 SKIPPED = "skipped"
@@ -156,11 +159,11 @@ class Outreach:
 
     Due youths are handled in short transactions of up to `chunk_size` youths and about
     `chunk_seconds` of work each, with a savepoint per youth (one bad youth is rolled back and
-    retried next tick, the others are kept). Between two transactions the tick steps aside:
-    on SQLite, where one writer at a time holds the whole database, for about as long as the
-    transaction held the lock (`yield_share` of the time is left to other writers, such as the
-    dispatcher in this process), so a wave of thousands of check-ins does not starve sending.
-    While no other connection of this process is in use, the gap is shorter (`QUIET_SHARE`).
+    retried next tick, the others are kept). Between two transactions the tick steps aside on
+    SQLite, where one writer at a time holds the whole database: while another connection of
+    this process is in use (the dispatcher's, waiting for the lock), until it is done or for
+    `yield_share` of the time at most; else only briefly (`QUIET_SHARE`, for other processes).
+    So a wave of thousands of check-ins neither starves sending nor waits for nobody.
     """
 
     def __init__(
@@ -173,7 +176,7 @@ class Outreach:
         *,
         batch_size: int = 200,
         chunk_size: int = 50,
-        chunk_seconds: float = 0.05,
+        chunk_seconds: float = 0.1,
         yield_share: float | None = None,
         monotonic: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -223,11 +226,23 @@ class Outreach:
 
     async def _step_aside(self, busy: float) -> None:
         share = self.yield_share
-        if share and not self._others_connected():
-            # Nobody else in this process is at the database now: a short gap still lets
-            # another process's writer in, without halving the tick for nobody.
-            share = min(share, QUIET_SHARE)
-        await self._sleep(busy * share / (1 - share) if share else 0)
+        if not share:
+            await self._sleep(0)  # PostgreSQL: only give the event loop a turn
+            return
+        longest = busy * share / (1 - share)
+        if not self._others_connected():
+            # Nobody else in this process is at the database: a short gap still lets another
+            # process's writer in, without slowing the tick down for nobody.
+            await self._sleep(longest * QUIET_SHARE / share)
+            return
+        # Someone here waits (the dispatcher, say): leave the lock until they are done, or
+        # for `yield_share` of the time at most. A writer waiting in SQLite's busy handler
+        # only looks again after a sleep of up to 100 ms, so a blink of a gap is not enough.
+        waited = 0.0
+        while waited < longest and self._others_connected():
+            pause = min(PEEK_SECONDS, longest - waited)
+            await self._sleep(pause)
+            waited += pause
 
     def _others_connected(self) -> bool:
         """Whether another connection of this process is in use (e.g. the dispatcher's,
@@ -578,10 +593,14 @@ async def _add_new(
             ScheduledContact.youth_id == youth_id, col(ScheduledContact.key).in_(keys)
         )
         existing = set((await session.exec(statement)).all())
+    rows = []
     for contact in contacts:
         if contact.key not in existing:
             existing.add(contact.key)
-            session.add(to_row(youth_id, contact))
+            rows.append(to_row(youth_id, contact).model_dump(exclude={"id"}))
+    if rows:
+        # One statement for the youth's reminders and silence check, not one each.
+        await session.execute(insert(_CONTACTS), rows)
 
 
 async def _last_asked(session: AsyncSession, parent: ScheduledContact) -> datetime:
