@@ -140,6 +140,14 @@ class _Result:
     reason: str | None = None
 
 
+class _YouthFailed(Exception):
+    """A youth's work failed; the `handled` first youths of the transaction are to be redone."""
+
+    def __init__(self, handled: int) -> None:
+        super().__init__(handled)
+        self.handled = handled
+
+
 @dataclass
 class _Known:
     """Facts about one youth read for the whole batch at its start (after the claim, so
@@ -158,8 +166,8 @@ class Outreach:
     processes may tick one database: claims keep each contact to one of them).
 
     Due youths are handled in short transactions of up to `chunk_size` youths and about
-    `chunk_seconds` of work each, with a savepoint per youth (one bad youth is rolled back and
-    retried next tick, the others are kept). Between two transactions the tick steps aside on
+    `chunk_seconds` of work each (one bad youth is rolled back and retried next tick, the
+    others are kept: see `_chunk`). Between two transactions the tick steps aside on
     SQLite, where one writer at a time holds the whole database: while another connection of
     this process is in use (the dispatcher's, waiting for the lock), until it is done or for
     `yield_share` of the time at most; else only briefly (`QUIET_SHARE`, for other processes).
@@ -253,38 +261,64 @@ class Outreach:
     # -- one transaction ----------------------------------------------------------------------
 
     async def _chunk(self, youth_ids: list[int], now: datetime, report: TickReport) -> int:
-        """Act on the first of `youth_ids` in one transaction; how many were handled (>= 1)."""
-        started = self._monotonic()
+        """Act on the first of `youth_ids` in one transaction; how many were handled (>= 1).
+
+        When one youth fails, the whole transaction is rolled back and the youths up to and
+        including that one are done again one transaction each, so one bad row keeps only
+        itself back (cheaper than a savepoint per youth, since failures are rare).
+        """
         mine = TickReport()
-        handled = 0
         try:
-            async with self.database.transaction() as session:
-                claimed = await self._claim(session, youth_ids, now)
-                known = await self._know(session, claimed)
-                for youth_id in youth_ids:
-                    handled += 1
-                    mine.youths += 1
-                    try:
-                        async with session.begin_nested():
-                            await self._youth(
-                                session, youth_id, claimed.get(youth_id, []), now, mine, known
-                            )
-                    except Exception:
-                        # One bad row must not block everyone else; the next tick retries it.
-                        mine.count(FAILED)
-                        log.exception("outreach.youth_failed", extra={"youth_id": youth_id})
-                    if self._monotonic() - started >= self.chunk_seconds:
-                        break
+            handled = await self._together(youth_ids, now, mine)
+        except _YouthFailed as failed:
+            log.info("outreach.batch_retried_per_youth", extra={"youths": failed.handled})
+            for youth_id in youth_ids[: failed.handled]:
+                await self._alone(youth_id, now, report)
+            return failed.handled
         except Exception:
             # The transaction itself failed (claim, commit): none of its work is kept.
-            handled = max(handled, 1)
-            report.youths += handled
-            report.count(FAILED, n=handled)
-            log.exception("outreach.batch_failed", extra={"youths": handled})
-            return handled
+            report.youths += 1
+            report.count(FAILED)
+            log.exception("outreach.batch_failed", extra={"youths": len(youth_ids)})
+            return 1
         report.youths += mine.youths
         report.outcomes.update(mine.outcomes)
         report.sent_by_kind.update(mine.sent_by_kind)
+        return handled
+
+    async def _alone(self, youth_id: int, now: datetime, report: TickReport) -> None:
+        mine = TickReport()
+        try:
+            await self._together([youth_id], now, mine)
+        except Exception as exc:
+            # One bad row must not block everyone else; the next tick retries it.
+            report.youths += 1
+            report.count(FAILED)
+            cause = exc.__cause__ if isinstance(exc, _YouthFailed) else exc
+            log.error("outreach.youth_failed", extra={"youth_id": youth_id}, exc_info=cause)
+            return
+        report.youths += mine.youths
+        report.outcomes.update(mine.outcomes)
+        report.sent_by_kind.update(mine.sent_by_kind)
+
+    async def _together(self, youth_ids: list[int], now: datetime, report: TickReport) -> int:
+        """One transaction for the first youths of `youth_ids`, about `chunk_seconds` of work."""
+        started = self._monotonic()
+        handled = 0
+        async with self.database.transaction() as session:
+            claimed = await self._claim(session, youth_ids, now)
+            known = await self._know(session, claimed)
+            for youth_id in youth_ids:
+                handled += 1
+                report.youths += 1
+                try:
+                    await self._youth(
+                        session, youth_id, claimed.get(youth_id, []), now, report, known
+                    )
+                except Exception as exc:
+                    raise _YouthFailed(handled) from exc
+                if self._monotonic() - started >= self.chunk_seconds:
+                    break
         return handled
 
     async def _claim(
