@@ -3,11 +3,13 @@
 One tick:
 1. asks the database which youths have a planned contact due (one indexed query; nothing due
    means nothing else happens);
-2. per youth, in its own short transaction, claims the youth's planned contacts (see
-   `bot.outreach.due`), lets `bot.scheduling.resolve_missed` decide what is still worth doing
-   (only the latest missed contact of a series; older and expired ones are skipped with a
-   reason; contacts waiting for the send window stay planned);
-3. acts per kind, re-checking the youth at act time, and records the outcome on the row.
+2. in short transactions of a few youths each (about 0.1 s of work; see `Outreach`), claims
+   their due contacts (see `bot.outreach.due`), reads what they need (consent, holds, school)
+   in a few queries for all of them, then per youth lets `bot.scheduling.resolve_missed`
+   decide what is still worth doing (only the latest missed contact of a series; older and
+   expired ones are skipped with a reason; contacts waiting for the send window stay planned);
+3. acts per kind, checking the youth at act time (in the transaction that acts), and records
+   the outcome on the row.
 
 Decisions:
 - Not linked yet (no Telegram chat): youth-facing contacts are skipped with "nog niet
