@@ -1,20 +1,21 @@
 """Finding and claiming due contacts.
 
 Finding is one indexed query (`ix_scheduledcontact_status_due_at`): with nothing due it reads no
-row and does no per-youth work. Claiming happens per youth inside that youth's transaction, so
-two service processes never act on the same contact:
+row and does no per-youth work. Claiming happens for a batch of youths at the start of the
+transaction that acts on them, so two service processes never act on the same contact:
 
-- PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` on all of the youth's planned rows. A second
-  process skips a youth the first one is working on, and after the first one commits its
+- PostgreSQL: `SELECT ... FOR UPDATE SKIP LOCKED` on all of the youths' planned rows. A second
+  process skips the youths the first one is working on, and after the first one commits its
   re-check sees the rows as no longer planned.
 - SQLite ignores `FOR UPDATE`. There the claim is an `UPDATE ... RETURNING` that changes
   nothing: as the transaction's first write it takes the database's write lock (waiting up to
-  the busy timeout), so everything the youth's transaction reads afterwards is current and no
-  other writer can interleave until it commits.
+  the busy timeout), so everything the transaction reads afterwards is current and no other
+  writer can interleave until it commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import or_, update
@@ -54,30 +55,54 @@ async def due_youth_ids(
 
 async def claim_planned(session: AsyncSession, youth_id: int) -> list[ScheduledContact]:
     """Lock the youth's planned contacts for this transaction; [] if another process has them."""
+    return (await claim_planned_many(session, [youth_id])).get(youth_id, [])
+
+
+async def claim_planned_many(
+    session: AsyncSession, youth_ids: Sequence[int], *, due_by: datetime | None = None
+) -> dict[int, list[ScheduledContact]]:
+    """Lock the planned contacts of `youth_ids` for this transaction, per youth (by row id);
+    with `due_by`, only those due by then (a youth's later contacts are not read at all).
+
+    Youths another process is working on are missing from the answer.
+    """
+    if not youth_ids:
+        return {}
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    mine = (ScheduledContact.youth_id == youth_id, ScheduledContact.status == PLANNED)
+    due = () if due_by is None else (col(ScheduledContact.due_at) <= due_by,)
     if dialect == "postgresql":
         statement = (
             select(ScheduledContact)
-            .where(*mine)
+            .where(
+                col(ScheduledContact.youth_id).in_(youth_ids),
+                ScheduledContact.status == PLANNED,
+                *due,
+            )
             .order_by(col(ScheduledContact.id))
             .with_for_update(skip_locked=True)
         )
-        return list((await session.exec(statement)).all())
+        return _per_youth((await session.exec(statement)).all())
     claim = (
         update(_TABLE)
-        .where(_TABLE.c.youth_id == youth_id, _TABLE.c.status == PLANNED)
+        .where(_TABLE.c.youth_id.in_(youth_ids), _TABLE.c.status == PLANNED, *due)
         .values(status=_TABLE.c.status)
         .returning(_TABLE.c.id)
     )
     connection = await session.connection()
     ids = list((await connection.execute(claim)).scalars())
     if not ids:
-        return []
+        return {}
     rows = await session.exec(
         select(ScheduledContact)
         .where(col(ScheduledContact.id).in_(ids))
         .order_by(col(ScheduledContact.id))
         .execution_options(populate_existing=True)
     )
-    return list(rows.all())
+    return _per_youth(rows.all())
+
+
+def _per_youth(rows: Sequence[ScheduledContact]) -> dict[int, list[ScheduledContact]]:
+    found: dict[int, list[ScheduledContact]] = {}
+    for row in rows:
+        found.setdefault(row.youth_id, []).append(row)
+    return found

@@ -75,11 +75,11 @@ class Racing(Outreach):
         self.barrier = barrier
         self.waited = False
 
-    async def _youth(self, session, youth_id, now, report):  # type: ignore[no-untyped-def]
+    async def _claim(self, session, youth_ids, now):  # type: ignore[no-untyped-def]
         if not self.waited:
             self.waited = True
             await self.barrier.wait()
-        await super()._youth(session, youth_id, now, report)
+        return await super()._claim(session, youth_ids, now)
 
 
 async def test_two_ticks_at_once_act_on_each_contact_once(database: Database, clock) -> None:
@@ -122,6 +122,53 @@ async def test_two_ticks_at_once_act_on_each_contact_once(database: Database, cl
     assert statuses == ["sent"] * len(ids)
     drained = await env.dispatcher.drain()
     assert drained.sent == len(ids)  # the greeting with the first question, once per youth
+
+
+@pytest.mark.parametrize(
+    ("chunk_size", "step"),
+    [(2, 0.001), (50, 0.03)],
+    ids=["youths per transaction", "work per transaction"],
+)
+async def test_a_wave_goes_in_short_transactions_that_leave_room_for_other_writers(
+    database: Database, clock, chunk_size: int, step: float
+) -> None:
+    env = make_env(database, clock)
+    await _youths_with_consent(env, 5)
+    async with database.session() as session:
+        due = (
+            await session.exec(
+                select(func.max(ScheduledContact.due_at)).where(
+                    ScheduledContact.key == "checkin:m3"
+                )
+            )
+        ).one()
+    clock.set(due)
+    moments = iter(range(10_000))
+    pauses: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+
+    outreach = Outreach(
+        database,
+        clock,
+        env.runner,
+        env.plans,
+        env.watchers,
+        chunk_size=chunk_size,
+        chunk_seconds=0.05,
+        monotonic=lambda: next(moments) * step,
+        sleep=sleep,
+    )
+    report = await outreach.tick()
+
+    assert report.youths == 5 and report.sent == 5 and report.outcomes["failed"] == 0
+    assert len(pauses) == 2, "between the transactions of 2, 2 and 1 youths, not after the last"
+    if database.dialect == "sqlite":
+        # One writer at a time holds the whole database: leave it to the others for a while.
+        assert all(pause > 0 for pause in pauses)
+    else:
+        assert pauses == [0, 0]
 
 
 async def test_a_quiet_tick_is_one_query_and_fast_at_20000_youths(database: Database, clock):
