@@ -77,8 +77,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 class _WriteQueue:
     """The in-process queue for SQLite's write lock (see the module doc).
 
-    Re-entrant per task (a transaction opened inside another one in the same task must not wait
-    for itself), and bounded by the busy timeout: a holder that is stuck for longer does not
+    Re-entrant per task: a transaction opened inside another one by the same task does not wait
+    for itself (it can read; writing needs the outer one's lock, as it always did). Bounded by
+    the busy timeout: a holder that is stuck for longer does not
     block the others for ever, they go on to SQLite's own busy handling as before.
     """
 
@@ -88,10 +89,11 @@ class _WriteQueue:
         self._timeout = timeout
 
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def turn(self) -> AsyncIterator[bool]:
+        """Yields whether this is the outermost write transaction of the task."""
         task = asyncio.current_task()
         if task is not None and task is self._owner:
-            yield
+            yield False
             return
         acquired = False
         if not self._lock.locked():
@@ -102,7 +104,7 @@ class _WriteQueue:
         if acquired:
             self._owner = task
         try:
-            yield
+            yield True
         finally:
             if acquired:
                 self._owner = None
@@ -138,8 +140,12 @@ class Database:
             async with self._sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_queue.turn(), self._sessions() as session, session.begin():
-            await session.connection(execution_options={IMMEDIATE: True})
+        async with (
+            self._write_queue.turn() as outermost,
+            self._sessions() as session,
+            session.begin(),
+        ):
+            await session.connection(execution_options={IMMEDIATE: outermost})
             yield session
 
     async def ping(self) -> bool:
