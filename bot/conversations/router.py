@@ -83,15 +83,19 @@ class InboundRouter:
     async def _route(
         self, session: AsyncSession, event: IncomingEvent, now: datetime, outcome: Outcome
     ) -> None:
-        staff = (
-            await session.exec(select(StaffUser).where(StaffUser.telegram_chat_id == event.chat_id))
-        ).first()
         youth = (
             await session.exec(select(Youth).where(Youth.telegram_user_id == event.user_id))
         ).first()
-        if staff is not None and youth is None and not _is_start(event):
-            await self.watchers.coordinator_update(session, staff, event, now)
-            return
+        if youth is None and not _is_start(event):
+            # Only a chat that is not a youth's can be a coordinator's: one lookup per answer.
+            staff = (
+                await session.exec(
+                    select(StaffUser).where(StaffUser.telegram_chat_id == event.chat_id)
+                )
+            ).first()
+            if staff is not None:
+                await self.watchers.coordinator_update(session, staff, event, now)
+                return
         if event.kind in ("blocked", "unblocked"):
             if youth is not None:
                 youth.unreachable_since = now if event.kind == "blocked" else None
