@@ -44,8 +44,12 @@ async def enqueue(
     automated: bool = False,
     not_before: datetime | None = None,
     now: datetime,
+    flush: bool = True,
 ) -> OutboxMessage:
     """Add `message` to the outbox in the caller's transaction and return the (flushed) row.
+
+    `flush=False` leaves the row to the transaction's next flush (its id is not known yet):
+    the rows of one transaction then go to the database together, in the order they were added.
 
     A message with neither youth nor staff is a reply to a chat we do not know yet (a wrong
     invitation link, say); it carries no personal data.
@@ -72,5 +76,6 @@ async def enqueue(
         created_at=now,
     )
     session.add(row)
-    await session.flush()
+    if flush:
+        await session.flush()
     return row
