@@ -29,6 +29,10 @@ class Status(StrEnum):
     UNCERTAIN = "uncertain"  # a crash while sending: maybe delivered, not resent
 
 
+# `session.info` key: the rows `enqueue` added in the session's transaction, for a caller that
+# hands them straight to the dispatcher (`bot.conversations.router`).
+ENQUEUED = "inbeeld_outbox_enqueued"
+
 IN_FLIGHT = (Status.CLAIMED, Status.SENDING)
 FINAL = (Status.SENT, Status.FAILED, Status.CANCELLED, Status.UNCERTAIN)
 
@@ -76,6 +80,7 @@ async def enqueue(
         created_at=now,
     )
     session.add(row)
+    session.info.setdefault(ENQUEUED, []).append(row)
     if flush:
         await session.flush()
     return row
