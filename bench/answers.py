@@ -172,7 +172,8 @@ async def service(
 
             async def handle_then_wake(event: IncomingEvent) -> None:
                 await parts.router.handle(event)
-                parts.dispatcher.notify()
+                if parts.router.handoff is None:  # else the router woke the dispatcher
+                    parts.dispatcher.notify()
 
             probe = DeliveryProbe(emulator)
             users = Users(emulator, probe)

@@ -93,6 +93,8 @@ def make_parts(
             per_chat_interval=0.0,
             hold_check=human_conversation_open,
         )
+        if parts.router.handoff is not None:
+            parts.router.handoff = parts.dispatcher
     return parts
 
 

@@ -1,3 +1,5 @@
+import asyncio
+import sqlite3
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -80,6 +82,59 @@ async def test_sqlite_runs_in_wal_mode(tmp_path):
     await db.dispose()
     assert mode == "wal"
     assert timeout >= 1000
+
+
+async def test_sqlite_write_transactions_take_the_write_lock_at_begin(tmp_path):
+    path = tmp_path / "lock.db"
+    db = Database(f"sqlite:///{path}")
+    await migrate.upgrade(db)
+    try:
+        async with db.transaction() as session:
+            await session.exec(select(Region))  # only a read so far: BEGIN IMMEDIATE locked
+            other = sqlite3.connect(path, timeout=0)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("INSERT INTO region (name, schools_see_answers) VALUES ('x', 0)")
+            finally:
+                other.close()
+        async with db.session() as session:  # a plain session does not take it
+            await session.exec(select(Region))
+            other = sqlite3.connect(path, timeout=0)
+            other.execute("INSERT INTO region (name, schools_see_answers) VALUES ('y', 0)")
+            other.commit()
+            other.close()
+    finally:
+        await db.dispose()
+
+
+async def test_sqlite_write_transactions_queue_in_order(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'queue.db'}")
+    await migrate.upgrade(db)
+    order: list[str] = []
+
+    async def write(name: str) -> None:
+        async with db.transaction() as session:
+            order.append(f"{name} begins")
+            session.add(Region(name=name))
+            await session.flush()
+            await asyncio.sleep(0.01)  # hold the lock across a suspension
+            order.append(f"{name} commits")
+
+    try:
+        await asyncio.gather(*(write(f"r{i}") for i in range(5)))
+        # One at a time, each from begin to commit (none failed on a busy database).
+        assert order == [step for i in range(5) for step in (f"r{i} begins", f"r{i} commits")]
+        async with db.transaction() as outer:
+            outer.add(Region(name="outer"))
+            await outer.flush()
+            # Opened inside the other one by the same task: reads, and does not wait for itself.
+            async with asyncio.timeout(2), db.transaction() as inner:
+                assert (await inner.exec(select(Region.name))).all()
+        async with db.session() as session:
+            names = set((await session.exec(select(Region.name))).all())
+        assert {"outer", "r0", "r4"} <= names
+    finally:
+        await db.dispose()
 
 
 def test_urls_map_to_async_drivers():

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import Y_, gettext
@@ -21,25 +20,17 @@ async def flow_context(
     session: AsyncSession, youth: Youth, now: datetime, zone: tzinfo
 ) -> dict[str, Any]:
     today = now.astimezone(zone).date()
-    school = await session.get(School, youth.school_id)
-    coordinator = (
-        await session.get(StaffUser, youth.coordinator_id) if youth.coordinator_id else None
-    )
-    checkins = (
-        await session.exec(
-            select(func.count())
-            .select_from(Conversation)
-            .where(Conversation.youth_id == youth.id, Conversation.flow_id == "checkin")
-        )
-    ).one()
+    with session.no_autoflush:  # pending rows (a chat message, a state) change none of these
+        row = await _facts(session, youth)
+    checkins = row.checkins or 0
     age = age_on(youth.date_of_birth, today)
     context: dict[str, Any] = {
         "first_name": youth.first_name,
-        "coordinator": coordinator.name
-        if coordinator
+        "coordinator": row.coordinator
+        if row.coordinator is not None
         else gettext(FALLBACK_COORDINATOR, youth.language),
-        "school": school.name if school else "",
-        "school_contact": (school.contact_name or school.name) if school else "",
+        "school": row.school_name or "",
+        "school_contact": (row.school_contact or row.school_name or ""),
         "language": youth.language,
         "age": age,
         "month_since_leaving": months_since_leaving(youth.leaving_date, today),
@@ -48,3 +39,30 @@ async def flow_context(
     if age < 21:
         context["turns_21_within_days"] = days_until_birthday(youth.date_of_birth, 21, on=today)
     return context
+
+
+async def _facts(session: AsyncSession, youth: Youth) -> Any:
+    """School, coordinator and number of check-ins in one round trip (this runs per answer)."""
+    school = School.__table__
+    staff = StaffUser.__table__
+    conversation = Conversation.__table__
+    statement = select(
+        select(school.c.name)
+        .where(school.c.id == youth.school_id)
+        .scalar_subquery()
+        .label("school_name"),
+        select(school.c.contact_name)
+        .where(school.c.id == youth.school_id)
+        .scalar_subquery()
+        .label("school_contact"),
+        select(staff.c.name)
+        .where(staff.c.id == youth.coordinator_id)
+        .scalar_subquery()
+        .label("coordinator"),
+        select(func.count())
+        .select_from(conversation)
+        .where(conversation.c.youth_id == youth.id, conversation.c.flow_id == "checkin")
+        .scalar_subquery()
+        .label("checkins"),
+    )
+    return (await session.execute(statement)).one()

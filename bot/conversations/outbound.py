@@ -40,6 +40,7 @@ async def reply(
         requires_consent=requires_consent,
         automated=automated,
         now=now,
+        flush=False,  # nobody needs the id before commit; one flush writes all of a step's rows
     )
     session.add(
         ChatMessage(

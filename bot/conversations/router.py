@@ -7,9 +7,10 @@ whatever the consent), commands and stop words, then the open conversation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,9 +27,10 @@ from bot.conversations.runner import FlowRunner
 from bot.conversations.updates import claim_update
 from bot.crisis import detect_crisis
 from bot.crisis.replies import crisis_reply_for_stranger
-from bot.delivery.outbox import PRIORITY_CRISIS
+from bot.delivery.outbox import ENQUEUED, PRIORITY_CRISIS
+from bot.delivery.store import ClaimBatch
 from bot.i18n import render
-from bot.models import StaffUser, Youth
+from bot.models import OutboxMessage, StaffUser, Youth
 from bot.privacy.export import export_document, export_youth
 from bot.storage.db import Database
 from flows import callback, engine
@@ -43,6 +45,18 @@ AfterCommit = Callable[[], Awaitable[None]]
 
 def _normal(text: str) -> str:
     return " ".join(text.lower().strip().strip(".!").split())
+
+
+class Handoff(Protocol):
+    """This process's dispatcher (`bot.delivery.Dispatcher`): the replies an update's
+    transaction enqueued are claimed for it in that transaction and handed over after commit,
+    so it sends them without a claim transaction of its own."""
+
+    async def claim_new(
+        self, session: AsyncSession, ids: Sequence[int], now: datetime
+    ) -> ClaimBatch: ...
+
+    def offer(self, batch: ClaimBatch, *, complete: bool) -> None: ...
 
 
 @dataclass
@@ -61,8 +75,10 @@ class InboundRouter:
         commands: Commands,
         watchers: Watchers,
         channel: Channel | None = None,
+        handoff: Handoff | None = None,
     ) -> None:
         self.database = database
+        self.handoff = handoff
         self.clock = clock
         self.runner = runner
         self.commands = commands
@@ -70,28 +86,43 @@ class InboundRouter:
         self.channel = channel
 
     async def handle(self, event: IncomingEvent) -> None:
+        """Route one event; with a `handoff`, also wake the dispatcher (no `notify` needed)."""
         now = self.clock.now()
         outcome = Outcome()
+        batch: ClaimBatch | None = None
+        complete = True
         async with self.database.transaction() as session:
             if not await claim_update(session, event.channel, event.update_id, now):
                 log.info("duplicate update ignored", extra={"update_id": event.update_id})
                 return
             await self._route(session, event, now, outcome)
+            added: list[OutboxMessage] = session.info.pop(ENQUEUED, [])
+            if self.handoff is not None and added:
+                await session.flush()
+                ids = [row.id for row in added if row.id is not None]
+                batch = await self.handoff.claim_new(session, ids, now)
+                complete = len(batch.messages) == len(ids)
+        if batch is not None and self.handoff is not None:
+            self.handoff.offer(batch, complete=complete)
         for action in outcome.after_commit:
             await action()
 
     async def _route(
         self, session: AsyncSession, event: IncomingEvent, now: datetime, outcome: Outcome
     ) -> None:
-        staff = (
-            await session.exec(select(StaffUser).where(StaffUser.telegram_chat_id == event.chat_id))
-        ).first()
         youth = (
             await session.exec(select(Youth).where(Youth.telegram_user_id == event.user_id))
         ).first()
-        if staff is not None and youth is None and not _is_start(event):
-            await self.watchers.coordinator_update(session, staff, event, now)
-            return
+        if youth is None and not _is_start(event):
+            # Only a chat that is not a youth's can be a coordinator's: one lookup per answer.
+            staff = (
+                await session.exec(
+                    select(StaffUser).where(StaffUser.telegram_chat_id == event.chat_id)
+                )
+            ).first()
+            if staff is not None:
+                await self.watchers.coordinator_update(session, staff, event, now)
+                return
         if event.kind in ("blocked", "unblocked"):
             if youth is not None:
                 youth.unreachable_since = now if event.kind == "blocked" else None

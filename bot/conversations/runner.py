@@ -49,13 +49,16 @@ class FlowRunner:
         self.zone = zone
 
     async def active_conversation(self, session: AsyncSession, youth: Youth) -> Conversation | None:
-        result = await session.exec(
-            select(Conversation)
-            .where(Conversation.youth_id == youth.id, Conversation.status == "active")
-            .order_by(Conversation.id.desc())  # type: ignore[union-attr]
-            .limit(1)
-        )
-        return result.first()
+        # No autoflush: a pending row (the inbound chat message just logged) cannot change which
+        # conversation is open, and left pending it is written together with the reply's rows.
+        with session.no_autoflush:
+            result = await session.exec(
+                select(Conversation)
+                .where(Conversation.youth_id == youth.id, Conversation.status == "active")
+                .order_by(Conversation.id.desc())  # type: ignore[union-attr]
+                .limit(1)
+            )
+            return result.first()
 
     async def start(
         self,
@@ -212,4 +215,7 @@ async def _store_answer(
         index_elements=["conversation_id", "key"],
         set_={"value": values["value"], "node_id": answer.node_id, "answered_at": now},
     )
-    await session.exec(statement)  # type: ignore[call-overload]
+    # The conversation row exists (started conversations are flushed); what else is pending
+    # goes to the database in the transaction's one flush at commit.
+    with session.no_autoflush:
+        await session.exec(statement)  # type: ignore[call-overload]

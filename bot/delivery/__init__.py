@@ -6,6 +6,14 @@ its new flow state and the reply commit together or not at all.
 Sending: `Dispatcher(database, channel, clock, worker_id=...)`, with `drain()` (everything due
 now, then return), `run_forever()` and `stop()`.
 
+Handing over: a transaction in the dispatcher's own process that enqueued rows (the router's,
+for a reply) may claim them for it with `dispatcher.claim_new(session, ids, now)` before it
+commits and `dispatcher.offer(batch, complete=...)` after: the dispatcher then sends them
+without a claim transaction of its own. Same claim rule as the dispatcher's (due, chat not busy:
+a reply never overtakes an earlier message of its chat); what it does not claim stays pending.
+A claim rolled back with its transaction never happened; a claimed row whose process dies is
+claimable again when the lease ends, as any claim.
+
 Guarantees
 - Order: higher `priority` first (crisis replies skip the queue), then `not_before`, then id.
   Per chat strictly in id order: one message per chat in flight, a later message never overtakes

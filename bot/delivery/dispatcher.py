@@ -12,7 +12,9 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import (
     Blocked,
@@ -113,6 +115,9 @@ class Dispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._changes = 0  # bumped whenever rows leave flight, which may unblock their chats
         self._at_gate = 0  # sends checked in the database and waiting for their network slot
+        # Offered rows whose transaction enqueued nothing else: once sent, they unblock nothing
+        # we know of (rows another process adds meanwhile are found by the next poll).
+        self._quiet: set[int] = set()
         self._short_claim_at: tuple[int, float] | None = None
         self._running = False
         self._stopping = False
@@ -140,6 +145,35 @@ class Dispatcher:
     def notify(self) -> None:
         """Something was enqueued in this process: look now instead of at the next poll."""
         self._short_claim_at = None
+        self._wake.set()
+
+    async def claim_new(
+        self, session: AsyncSession, ids: Sequence[int], now: datetime
+    ) -> ClaimBatch:
+        """In the caller's transaction, claim rows it just added, for `offer` after its commit.
+
+        Saves the dispatcher a claim transaction per reply. Nothing is claimed while this
+        dispatcher is not running (the rows wait for its next claim, as without this).
+        """
+        if not self._running or self._stopping:
+            return ClaimBatch([])
+        return await self._store.claim_new(
+            session, ids, now=now, per_chat_interval=self.per_chat_interval
+        )
+
+    def offer(self, batch: ClaimBatch, *, complete: bool) -> None:
+        """Take rows `claim_new` claimed, now committed. `complete`: nothing else was enqueued
+        (else look in the database too, as `notify` does)."""
+        if not complete:
+            self._short_claim_at = None
+        if not self._running or self._stopping:
+            # Stopped after `claim_new`: the rows are ours until the lease ends or the next
+            # start's reconcile releases them.
+            self._wake.set()
+            return
+        if complete:
+            self._quiet.update(m.id for m in batch.messages)
+        self._take(batch, self._monotonic())
         self._wake.set()
 
     async def reconcile(self) -> Reconciled:
@@ -235,6 +269,9 @@ class Dispatcher:
             limit=limit, now=self.clock.now(), per_chat_interval=self.per_chat_interval
         )
         self._short_claim_at = (self._changes, now) if len(batch.messages) < limit else None
+        self._take(batch, now)
+
+    def _take(self, batch: ClaimBatch, now: float) -> None:
         # After a long pause our own expired claims can come back: keep one copy of each.
         known = {m.id for m in self._ready}
         fresh = [m for m in batch.messages if m.id not in known]
@@ -365,10 +402,14 @@ class Dispatcher:
         )
         answers = [verdicts.get(i, TAKEN_OVER) for i in ids]
         if any(a is not None for a in answers):
+            self._quiet.difference_update(i for i, a in zip(ids, answers, strict=True) if a)
             self._changes += 1
         return answers
 
     async def _record(self, results: list[Result]) -> Sequence[None]:
         await self._store.record(results, now=self.clock.now(), channel=self.channel.name)
-        self._changes += 1
+        quiet = all(isinstance(r, Sent) and r.id in self._quiet for r in results)
+        self._quiet.difference_update(r.id for r in results)
+        if not quiet:
+            self._changes += 1
         return [None] * len(results)

@@ -29,6 +29,10 @@ class Status(StrEnum):
     UNCERTAIN = "uncertain"  # a crash while sending: maybe delivered, not resent
 
 
+# `session.info` key: the rows `enqueue` added in the session's transaction, for a caller that
+# hands them straight to the dispatcher (`bot.conversations.router`).
+ENQUEUED = "inbeeld_outbox_enqueued"
+
 IN_FLIGHT = (Status.CLAIMED, Status.SENDING)
 FINAL = (Status.SENT, Status.FAILED, Status.CANCELLED, Status.UNCERTAIN)
 
@@ -44,8 +48,12 @@ async def enqueue(
     automated: bool = False,
     not_before: datetime | None = None,
     now: datetime,
+    flush: bool = True,
 ) -> OutboxMessage:
     """Add `message` to the outbox in the caller's transaction and return the (flushed) row.
+
+    `flush=False` leaves the row to the transaction's next flush (its id is not known yet):
+    the rows of one transaction then go to the database together, in the order they were added.
 
     A message with neither youth nor staff is a reply to a chat we do not know yet (a wrong
     invitation link, say); it carries no personal data.
@@ -72,5 +80,7 @@ async def enqueue(
         created_at=now,
     )
     session.add(row)
-    await session.flush()
+    session.info.setdefault(ENQUEUED, []).append(row)
+    if flush:
+        await session.flush()
     return row

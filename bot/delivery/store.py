@@ -32,6 +32,17 @@ from .outbox import PRIORITY_CRISIS, Status
 OUTBOX = OutboxMessage.__table__
 YOUTH = Youth.__table__
 
+# The columns of a claimed row, in the order of `Claimed`'s fields.
+CLAIMED_COLUMNS = (
+    OUTBOX.c.id,
+    OUTBOX.c.chat_id,
+    OUTBOX.c.youth_id,
+    OUTBOX.c.priority,
+    OUTBOX.c.not_before,
+    OUTBOX.c.attempts,
+    OUTBOX.c.payload,
+)
+
 HoldCheck = Callable[[AsyncSession, frozenset[int]], Awaitable[set[int]]]
 """Given youth ids, return those whose automated messages must wait (an open human conversation).
 
@@ -147,6 +158,38 @@ class OutboxStore:
             .limit(limit)
         )
 
+    def _claim_update(self, chosen: Any, now: datetime) -> Any:
+        return (
+            update(OUTBOX)
+            .where(chosen)
+            .values(
+                status=Status.CLAIMED,
+                claimed_by=self.worker_id,
+                claimed_until=now + self.lease,
+            )
+            .returning(*CLAIMED_COLUMNS)
+        )
+
+    async def claim_new(
+        self, session: AsyncSession, ids: Sequence[int], *, now: datetime, per_chat_interval: float
+    ) -> ClaimBatch:
+        """Claim rows the caller's transaction just added, in that transaction.
+
+        For a reply committed in this process: the dispatcher gets it without a claim of its
+        own. The same rule as `claim` decides which rows are claimable (due, and their chat not
+        busy: a reply never overtakes an earlier message of its chat); the rest stay pending
+        for the dispatcher's next claim. The new rows are invisible to other workers until
+        commit, so no `FOR UPDATE` is needed; if the transaction rolls back, so does the claim.
+        """
+        if not ids:
+            return ClaimBatch([])
+        due = self._due(now, len(ids)).where(OUTBOX.c.id.in_(ids))
+        statement = self._claim_update(OUTBOX.c.id.in_(due.scalar_subquery()), now)
+        rows = (await _execute(session, statement)).all()
+        messages = sorted((Claimed(*row) for row in rows), key=lambda m: m.order)
+        last_sent = await self._last_sent(session, messages, now, per_chat_interval)
+        return ClaimBatch(messages, last_sent)
+
     async def claim(self, *, limit: int, now: datetime, per_chat_interval: float) -> ClaimBatch:
         due = self._due(now, limit)
         if self.database.dialect == "postgresql":
@@ -158,24 +201,7 @@ class OutboxStore:
             chosen = OUTBOX.c.id.in_(select(due_ids.c.id))
         else:
             chosen = OUTBOX.c.id.in_(due.scalar_subquery())
-        statement = (
-            update(OUTBOX)
-            .where(chosen)
-            .values(
-                status=Status.CLAIMED,
-                claimed_by=self.worker_id,
-                claimed_until=now + self.lease,
-            )
-            .returning(
-                OUTBOX.c.id,
-                OUTBOX.c.chat_id,
-                OUTBOX.c.youth_id,
-                OUTBOX.c.priority,
-                OUTBOX.c.not_before,
-                OUTBOX.c.attempts,
-                OUTBOX.c.payload,
-            )
-        )
+        statement = self._claim_update(chosen, now)
         async with self.database.transaction() as session:
             rows = (await _execute(session, statement)).all()
             messages = sorted((Claimed(*row) for row in rows), key=lambda m: m.order)

@@ -82,17 +82,14 @@ def build_parts(
     runner = FlowRunner(flows, zone)
     watchers = build_watchers(services, runner)
     commands = Commands(runner, plans, watchers)
-    router = InboundRouter(database, clock, runner, commands, watchers, channel)
     dispatcher = Dispatcher(
         database, channel, clock, worker_id=worker_id, hold_check=human_conversation_open
     )
+    # The router hands its replies to the dispatcher itself (claimed in the update's
+    # transaction, then woken): no separate claim per reply, no `notify` needed.
+    router = InboundRouter(database, clock, runner, commands, watchers, channel, dispatcher)
     outreach = Outreach(database, clock, runner, plans, watchers)
-
-    async def handle_then_wake(event):  # type: ignore[no-untyped-def]
-        await router.handle(event)
-        dispatcher.notify()
-
-    processor = UpdateProcessor(bot, handle_then_wake) if bot is not None else None
+    processor = UpdateProcessor(bot, router.handle) if bot is not None else None
     periodic = Periodic(
         clock,
         [

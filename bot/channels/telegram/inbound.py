@@ -48,6 +48,7 @@ class UpdateProcessor:
         self._failures: dict[int, BaseException] = {}
         self._ready = asyncio.Lock()
         self._initialized = False
+        self._callbacks: set[asyncio.Task[None]] = set()
 
     async def process(self, update: Update) -> None:
         async with self._ready:
@@ -71,7 +72,11 @@ class UpdateProcessor:
             return
         query_id = event.extra.get("callback_query_id")
         if query_id:
-            await self._answer_callback(query_id)
+            # Off the update's path: the next getUpdates (and this chat's next update) need not
+            # wait for a cosmetic round trip to Telegram.
+            task = asyncio.create_task(self._answer_callback(query_id))
+            self._callbacks.add(task)
+            task.add_done_callback(self._callbacks.discard)
 
     async def process_batch(self, updates: Iterable[Update]) -> None:
         by_chat: defaultdict[int, list[Update]] = defaultdict(list)
