@@ -19,7 +19,9 @@ Guarantees
   Per chat strictly in id order: one message per chat in flight, a later message never overtakes
   an earlier one that is due or being retried (a message scheduled for later does not block).
 - Pacing by the dispatcher itself: sends start 1/rate apart, and `per_chat_interval` apart per
-  chat; a global 429 pauses every send for exactly `retry_after`.
+  chat; the network calls themselves are limited again (at most `rate` in any second, per-chat
+  spacing), so a stalled send-time check cannot release a burst; a global 429 pauses every send
+  for exactly `retry_after`.
 - Send-time check, in one transaction with marking the row `sending`: consent for check-ins
   (derived from the ledger), unreachable youth, pause, open human conversation. A withdrawal
   committed before that transaction means the message is not sent (`cancelled`, reason in
@@ -31,14 +33,21 @@ Guarantees
 - Several workers on one database (each with a unique `worker_id`, e.g. host:pid, and its share
   of the global rate): PostgreSQL claims with `FOR UPDATE SKIP LOCKED`; SQLite with
   one `UPDATE ... RETURNING`. A claim is a lease; a crashed worker's rows are claimable again
-  once the lease ends. Every message is sent at most once, except in the window below.
+  once the lease ends.
+- Transient failures (5xx, timeouts, dropped connections) are retried with backoff until the
+  policy gives up. The Bot API has no idempotency key, so when Telegram delivered a message but
+  its answer was lost (a timeout after delivery), the retry shows it a second time: retrying is
+  the choice that loses nothing.
 
 The one crash window: between marking a row `sending` (committed just before the network call)
 and recording the answer. A crash there leaves rows in `sending`; we cannot know whether Telegram
 delivered them. `reconcile()` (at start, and for expired leases while running) settles them:
 crisis rows (priority >= PRIORITY_CRISIS) are sent again, since a duplicate crisis reply is
 better than none; all other rows become `uncertain` and are not resent, since a youth shown the
-same question twice is confused. A crash at any other point loses nothing and repeats nothing.
+same question twice is confused. An `uncertain` check-in that never arrived is not silence
+forever: the reminder ladder (day 3 and 7) asks the open question again and the silence signal
+follows, as for any unanswered check-in. A crash at any other point loses nothing and repeats
+nothing.
 The channel's own timeout must be shorter than the lease (default two minutes).
 """
 

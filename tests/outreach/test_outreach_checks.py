@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.models import ConsentEvent, Escalation, ScheduledContact, Youth
+from bot.delivery import Status
+from bot.models import ConsentEvent, Escalation, OutboxMessage, ScheduledContact, Youth
 from bot.outreach.holds import human_conversation_open
 from bot.outreach.tick import (
     ANSWERED,
@@ -311,3 +312,29 @@ async def test_silence_during_a_pause_is_not_a_signal(env: Env):
     assert rows["reminder:checkin:m3:2"].reason.startswith("overgeslagen: te laat")
     assert ("event", "silent_after_nudges") not in env.watchers.calls
     assert not any("gezien" in m.text for m in env.delivered)
+
+
+async def test_a_checkin_lost_in_the_crash_window_is_asked_again_by_the_reminder(env: Env):
+    """A crash between marking a check-in `sending` and Telegram receiving it leaves the row
+    `uncertain` and unsent (not resent: it might have arrived). The youth is not forgotten: the
+    first reminder asks the open question again."""
+    youth_id = await env.onboard(CHAT)
+    first = await _to_first_checkin(env, youth_id)
+    await env.outreach.tick()
+    async with env.database.transaction() as session:
+        queued = (
+            await session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.youth_id == youth_id, OutboxMessage.status == Status.PENDING
+                )
+            )
+        ).all()
+        assert len(queued) == 1, "the greeting and the mood question are one message"
+        queued[0].status = Status.UNCERTAIN  # what reconcile() makes of a row left `sending`
+        session.add(queued[0])
+    assert await env.drain() == []
+    await env.walk(youth_id, first.due_at + timedelta(days=4))
+    rows = {r.key: r for r in await env.contacts(youth_id)}
+    assert rows["reminder:checkin:m3:1"].status == "sent"
+    asked = [m for m in env.delivered if m.chat_id == CHAT and "Hoe gaat het met je?" in m.text]
+    assert len(asked) == 1 and local(asked[0].at).date() > local(first.due_at).date()
