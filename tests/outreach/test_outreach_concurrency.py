@@ -82,18 +82,22 @@ class Racing(Outreach):
         return await super()._claim(session, youth_ids, now)
 
 
-async def test_two_ticks_at_once_act_on_each_contact_once(database: Database, clock) -> None:
-    env = make_env(database, clock)
-    ids = await _youths_with_consent(env, 12)
+async def _latest_first_checkin(database: Database) -> datetime:
+    """The moment every youth's first check-in is due."""
     async with database.session() as session:
-        due = (
+        return (
             await session.exec(
                 select(func.max(ScheduledContact.due_at)).where(
                     ScheduledContact.key == "checkin:m3"
                 )
             )
         ).one()
-    clock.set(due)
+
+
+async def test_two_ticks_at_once_act_on_each_contact_once(database: Database, clock) -> None:
+    env = make_env(database, clock)
+    ids = await _youths_with_consent(env, 12)
+    clock.set(await _latest_first_checkin(database))
     other_database = Database(database.url)  # a second process: its own engine and connections
     barrier = asyncio.Barrier(2)
     try:
@@ -134,15 +138,7 @@ async def test_a_wave_goes_in_short_transactions_that_leave_room_for_other_write
 ) -> None:
     env = make_env(database, clock)
     await _youths_with_consent(env, 5)
-    async with database.session() as session:
-        due = (
-            await session.exec(
-                select(func.max(ScheduledContact.due_at)).where(
-                    ScheduledContact.key == "checkin:m3"
-                )
-            )
-        ).one()
-    clock.set(due)
+    clock.set(await _latest_first_checkin(database))
     moments = iter(range(10_000))
     pauses: list[float] = []
 
