@@ -103,3 +103,20 @@ def test_late_wake_ups_do_not_lower_the_rate():
         starts.append(now)
         pacer.take(chat, now)
     assert starts[-1] - starts[0] == pytest.approx(10.0, abs=0.01)
+
+
+def test_a_short_hold_up_is_caught_up_a_long_gap_is_not():
+    pacer = Pacer(rate_per_second=30, per_chat_interval=1.0)
+    starts, now = [], 0.0
+    for chat in range(300):
+        now += pacer.global_wait(now)
+        if chat == 100:
+            now += 0.3  # the loop was busy (a claim, a busy event loop)
+        starts.append(now)
+        pacer.take(chat, now)
+    # the 0.3 s were made up: 300 starts in the same ten seconds as without the hold-up
+    assert starts[-1] == pytest.approx(299 / 30)
+    # after a gap longer than the catch-up, the grid starts again from now: no burst
+    later = starts[-1] + 5.0
+    pacer.take(999, later)
+    assert pacer.global_wait(later) == pytest.approx(1 / 30)
