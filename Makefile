@@ -39,8 +39,8 @@ test: install lint
 	$(BIN)/python -m pytest -q
 	INBEELD_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
 
-# Speed and memory, measured (results: bench/README.md). Full size takes ~35 min (the check-in
-# wave alone ~30); a quick run: `make bench BENCH_ARGS="--youths 200"`.
+# Speed and memory, measured (results: bench/README.md). Full size takes ~40 min (the check-in
+# waves on SQLite and PostgreSQL ~25); a quick run: `make bench BENCH_ARGS="--youths 200"`.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
