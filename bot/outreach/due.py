@@ -53,11 +53,6 @@ async def due_youth_ids(
     return list((await session.exec(statement)).all())
 
 
-async def claim_planned(session: AsyncSession, youth_id: int) -> list[ScheduledContact]:
-    """Lock the youth's planned contacts for this transaction; [] if another process has them."""
-    return (await claim_planned_many(session, [youth_id])).get(youth_id, [])
-
-
 async def claim_planned_many(
     session: AsyncSession, youth_ids: Sequence[int], *, due_by: datetime | None = None
 ) -> dict[int, list[ScheduledContact]]:
