@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.consent.queries import ConsentSubject, active_consents
@@ -121,6 +121,75 @@ def _clip(text: str) -> str:
     return text[:300]
 
 
+def _due() -> Any:
+    """Ids of claimable rows, oldest first within priority (parameters `now`, `limit`)."""
+    now = bindparam("now", type_=UTCDateTime())
+    other = OUTBOX.alias("other")
+    chat_busy = exists().where(
+        other.c.chat_id == OUTBOX.c.chat_id,
+        other.c.id != OUTBOX.c.id,
+        or_(
+            # in flight elsewhere (or here): one message per chat at a time
+            other.c.status == Status.SENDING,
+            and_(other.c.status == Status.CLAIMED, other.c.claimed_until >= now),
+            # an earlier message that is due or being retried goes first
+            and_(
+                other.c.id < OUTBOX.c.id,
+                other.c.status.in_((Status.PENDING, Status.CLAIMED)),
+                or_(other.c.attempts > 0, other.c.not_before <= now),
+            ),
+        ),
+    )
+    claimable = or_(
+        and_(OUTBOX.c.status == Status.PENDING, OUTBOX.c.not_before <= now),
+        # a crashed worker's claim: its lease has run out
+        and_(OUTBOX.c.status == Status.CLAIMED, OUTBOX.c.claimed_until < now),
+    )
+    return (
+        select(OUTBOX.c.id)
+        .where(claimable, ~chat_busy)
+        .order_by(OUTBOX.c.priority.desc(), OUTBOX.c.not_before, OUTBOX.c.id)
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+def _claim(chosen: Any) -> Any:
+    """Mark the chosen rows claimed (parameters `worker`, `claimed_until`), returning them."""
+    return (
+        update(OUTBOX)
+        .where(chosen)
+        .values(
+            status=Status.CLAIMED,
+            claimed_by=bindparam("worker"),
+            claimed_until=bindparam("claimed_until", type_=UTCDateTime()),
+        )
+        .returning(*CLAIMED_COLUMNS)
+    )
+
+
+# Built once: constructing these (an alias, an EXISTS, a subquery) cost more CPU than running
+# them, and a claim runs for every reply the router hands to the dispatcher.
+CLAIM = _claim(OUTBOX.c.id.in_(_due().scalar_subquery()))
+CLAIM_SKIP_LOCKED = _claim(
+    OUTBOX.c.id.in_(
+        select(
+            (
+                _due()
+                .with_for_update(skip_locked=True, of=OUTBOX)
+                .cte("due")
+                # evaluated once, so each chosen row is locked once
+                .prefix_with("MATERIALIZED")
+            ).c.id
+        )
+    )
+)
+CLAIM_NEW = _claim(
+    OUTBOX.c.id.in_(
+        _due().where(OUTBOX.c.id.in_(bindparam("ids", expanding=True))).scalar_subquery()
+    )
+)
+
+
 class OutboxStore:
     def __init__(self, database: Database, *, worker_id: str, lease: timedelta) -> None:
         self.database = database
@@ -128,47 +197,6 @@ class OutboxStore:
         self.lease = lease
 
     # -- claiming -------------------------------------------------------------------------------
-
-    def _due(self, now: datetime, limit: int) -> Any:
-        other = OUTBOX.alias("other")
-        chat_busy = exists().where(
-            other.c.chat_id == OUTBOX.c.chat_id,
-            other.c.id != OUTBOX.c.id,
-            or_(
-                # in flight elsewhere (or here): one message per chat at a time
-                other.c.status == Status.SENDING,
-                and_(other.c.status == Status.CLAIMED, other.c.claimed_until >= now),
-                # an earlier message that is due or being retried goes first
-                and_(
-                    other.c.id < OUTBOX.c.id,
-                    other.c.status.in_((Status.PENDING, Status.CLAIMED)),
-                    or_(other.c.attempts > 0, other.c.not_before <= now),
-                ),
-            ),
-        )
-        claimable = or_(
-            and_(OUTBOX.c.status == Status.PENDING, OUTBOX.c.not_before <= now),
-            # a crashed worker's claim: its lease has run out
-            and_(OUTBOX.c.status == Status.CLAIMED, OUTBOX.c.claimed_until < now),
-        )
-        return (
-            select(OUTBOX.c.id)
-            .where(claimable, ~chat_busy)
-            .order_by(OUTBOX.c.priority.desc(), OUTBOX.c.not_before, OUTBOX.c.id)
-            .limit(limit)
-        )
-
-    def _claim_update(self, chosen: Any, now: datetime) -> Any:
-        return (
-            update(OUTBOX)
-            .where(chosen)
-            .values(
-                status=Status.CLAIMED,
-                claimed_by=self.worker_id,
-                claimed_until=now + self.lease,
-            )
-            .returning(*CLAIMED_COLUMNS)
-        )
 
     async def claim_new(
         self, session: AsyncSession, ids: Sequence[int], *, now: datetime, per_chat_interval: float
@@ -183,30 +211,27 @@ class OutboxStore:
         """
         if not ids:
             return ClaimBatch([])
-        due = self._due(now, len(ids)).where(OUTBOX.c.id.in_(ids))
-        statement = self._claim_update(OUTBOX.c.id.in_(due.scalar_subquery()), now)
-        rows = (await _execute(session, statement)).all()
+        parameters = self._claim_parameters(now, len(ids))
+        rows = (await _execute(session, CLAIM_NEW, [{**parameters, "ids": list(ids)}])).all()
         messages = sorted((Claimed(*row) for row in rows), key=lambda m: m.order)
         last_sent = await self._last_sent(session, messages, now, per_chat_interval)
         return ClaimBatch(messages, last_sent)
 
     async def claim(self, *, limit: int, now: datetime, per_chat_interval: float) -> ClaimBatch:
-        due = self._due(now, limit)
-        if self.database.dialect == "postgresql":
-            due_ids = (
-                due.with_for_update(skip_locked=True, of=OUTBOX)
-                .cte("due")
-                .prefix_with("MATERIALIZED")
-            )
-            chosen = OUTBOX.c.id.in_(select(due_ids.c.id))
-        else:
-            chosen = OUTBOX.c.id.in_(due.scalar_subquery())
-        statement = self._claim_update(chosen, now)
+        statement = CLAIM_SKIP_LOCKED if self.database.dialect == "postgresql" else CLAIM
         async with self.database.transaction() as session:
-            rows = (await _execute(session, statement)).all()
+            rows = (await _execute(session, statement, [self._claim_parameters(now, limit)])).all()
             messages = sorted((Claimed(*row) for row in rows), key=lambda m: m.order)
             last_sent = await self._last_sent(session, messages, now, per_chat_interval)
         return ClaimBatch(messages, last_sent)
+
+    def _claim_parameters(self, now: datetime, limit: int) -> dict[str, Any]:
+        return {
+            "now": now,
+            "limit": limit,
+            "worker": self.worker_id,
+            "claimed_until": now + self.lease,
+        }
 
     async def _last_sent(
         self,
