@@ -67,7 +67,9 @@ class Dispatcher:
 
     `rate_per_second` is this process's share of the bot's global limit: when N workers send
     for one bot, give each 30/N. Per-chat spacing also holds across workers (the last recorded
-    send per chat is read at claim time).
+    send per chat is read at claim time). `max_in_flight` matches the Telegram channel's
+    connection pool: a row marked `sending` should be on the wire, not queued for a connection,
+    because a crash in between leaves it `uncertain`.
     """
 
     def __init__(
@@ -79,7 +81,7 @@ class Dispatcher:
         worker_id: str,
         rate_per_second: float = 30.0,
         per_chat_interval: float = 1.0,
-        max_in_flight: int = 40,
+        max_in_flight: int = 16,
         batch_size: int = 200,
         lease: timedelta = timedelta(seconds=120),
         poll_interval: float = 1.0,

@@ -20,8 +20,10 @@ from bot.channels.base import (
 
 log = logging.getLogger(__name__)
 
-# The dispatcher keeps many sends in flight; PTB's default single connection would serialise them.
-SEND_POOL_SIZE = 64
+# The dispatcher keeps several sends in flight; PTB's default single connection would serialise
+# them. Not more: httpcore checks every pooled connection on each request, and at 30 messages/s
+# even a slow Bot API (0.3 s a call) keeps fewer than 10 busy.
+SEND_POOL_SIZE = 16
 TRANSIENT_RETRY_SECONDS = 2.0
 
 
