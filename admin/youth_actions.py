@@ -56,25 +56,18 @@ async def record_paper_consent(
     now: datetime,
 ) -> ConsentEvent:
     """A signed paper form: a ledger entry with the form's version and hash, then replan."""
-    event = ConsentEvent(
-        youth_id=youth.id,  # type: ignore[arg-type]
-        purpose=Purpose.CHECKINS,
+    return await _record_consent_step(
+        session,
+        youth,
+        staff,
+        giver,
+        plans,
+        now,
         action=ConsentAction.GRANTED,
-        given_by=giver.given_by,
-        representative_name=giver.representative_name,
-        representative_relation=giver.representative_relation,
-        staff_user_id=staff.id,
         text_version=PAPER_FORM.version,
         text_sha256=PAPER_FORM.sha256,
         channel=PAPER_CHANNEL,
-        recorded_at=now,
     )
-    session.add(event)
-    youth.participation = "ja"
-    youth.updated_at = now
-    session.add(youth)
-    await plans.sync(session, youth, now)
-    return event
 
 
 async def record_withdrawal(
@@ -87,22 +80,50 @@ async def record_withdrawal(
 ) -> ConsentEvent:
     """The youth or their representative told staff to stop: one step, then replan (future
     check-ins are cancelled)."""
+    return await _record_consent_step(
+        session,
+        youth,
+        staff,
+        giver,
+        plans,
+        now,
+        action=ConsentAction.WITHDRAWN,
+        text_version=WITHDRAWAL_VERSION,
+        text_sha256=hashlib.sha256(WITHDRAWAL_VERSION.encode()).hexdigest(),
+        channel=PANEL_CHANNEL,
+    )
+
+
+async def _record_consent_step(
+    session: AsyncSession,
+    youth: Youth,
+    staff: StaffUser,
+    giver: ConsentGiver,
+    plans: PlanSync,
+    now: datetime,
+    *,
+    action: ConsentAction,
+    text_version: str,
+    text_sha256: str,
+    channel: str,
+) -> ConsentEvent:
     event = ConsentEvent(
         youth_id=youth.id,  # type: ignore[arg-type]
         purpose=Purpose.CHECKINS,
-        action=ConsentAction.WITHDRAWN,
+        action=action,
         given_by=giver.given_by,
         representative_name=giver.representative_name,
         representative_relation=giver.representative_relation,
         staff_user_id=staff.id,
-        text_version=WITHDRAWAL_VERSION,
-        text_sha256=hashlib.sha256(WITHDRAWAL_VERSION.encode()).hexdigest(),
-        channel=PANEL_CHANNEL,
+        text_version=text_version,
+        text_sha256=text_sha256,
+        channel=channel,
         recorded_at=now,
     )
     session.add(event)
-    youth.participation = "nee"
+    youth.participation = "ja" if action is ConsentAction.GRANTED else "nee"
     youth.updated_at = now
     session.add(youth)
+    # The ledger changed: the plan follows (future check-ins appear or are cancelled).
     await plans.sync(session, youth, now)
     return event
