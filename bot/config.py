@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         le=120,
         description="Months after a youth's programme ends before their data is erased.",
     )
+    worker_id: str | None = Field(
+        None,
+        description="This process's name on the outbox rows it claims: the same after a restart, "
+        "different for every process sending for the bot. Default: the host name, and for "
+        "`run --worker` the host name with the process id.",
+    )
     public_url: str | None = Field(
         None, description="Public base URL of the panel, used in links sent to coordinators."
     )

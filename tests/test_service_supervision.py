@@ -38,3 +38,32 @@ async def test_a_dead_dispatcher_is_restarted_and_stopped_cleanly(monkeypatch):
     stopping.set()
     await asyncio.wait_for(task, 5)
     assert dispatcher.stopped
+
+
+async def test_the_worker_id_survives_a_restart_and_differs_per_worker(tmp_path, monkeypatch):
+    """A restart keeps the polling process's name, so its reconcile settles its predecessor's
+    claims at once; `--worker` processes on one host never share a name."""
+    from bot.clock import SystemClock
+    from bot.config import load_settings
+    from bot.emulator import EmulatorServer
+
+    monkeypatch.delenv("INBEELD_WORKER_ID", raising=False)
+
+    async def worker_id(settings, *, worker: bool) -> str:
+        runtime = await build.build_runtime(settings, clock=SystemClock(), worker=worker)
+        try:
+            return runtime.parts.dispatcher.worker_id
+        finally:
+            await runtime.services.database.dispose()
+
+    async with EmulatorServer("123:worker-id") as emulator:
+        settings = load_settings(
+            database_url=f"sqlite:///{tmp_path / 'w.db'}",
+            telegram_token="123:worker-id",
+            telegram_api_url=emulator.api_url,
+        )
+        first = await worker_id(settings, worker=False)
+        assert first == await worker_id(settings, worker=False)
+        assert await worker_id(settings, worker=True) not in (first, "")
+        named = settings.model_copy(update={"worker_id": "bot-a"})
+        assert await worker_id(named, worker=False) == "bot-a"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 import sys
 from dataclasses import dataclass
@@ -115,6 +116,14 @@ async def announce_commands(bot: Bot) -> None:
         await bot.set_my_commands(commands, language_code=None if language == "nl" else language)
 
 
+def default_worker_id(worker: bool) -> str:
+    """The polling process is one per bot, so the host name identifies it across restarts: a
+    restarted service then settles its predecessor's claims at once instead of waiting out
+    their lease. `--worker` processes may share a host, so each adds its process id."""
+    host = socket.gethostname()
+    return f"{host}-worker-{os.getpid()}" if worker else host
+
+
 async def build_runtime(
     settings: Settings, *, clock: Clock, worker: bool = False, tick_seconds: float = TICK_SECONDS
 ) -> Runtime:
@@ -122,7 +131,7 @@ async def build_runtime(
     bot = make_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_url)
     channel = TelegramChannel(bot)
     parts = build_parts(
-        settings, clock, channel, bot, worker_id=f"{socket.gethostname()}-{id(bot)}"
+        settings, clock, channel, bot, worker_id=settings.worker_id or default_worker_id(worker)
     )
     services = parts.services
     ticker = (
