@@ -47,6 +47,27 @@ class ConsentGiver:
     representative_relation: str | None = None
 
 
+@dataclass(frozen=True)
+class _LedgerStep:
+    """What a panel consent step writes to the ledger besides who and when."""
+
+    action: ConsentAction
+    text_version: str
+    text_sha256: str
+    channel: str
+
+
+_PAPER_CONSENT = _LedgerStep(
+    ConsentAction.GRANTED, PAPER_FORM.version, PAPER_FORM.sha256, PAPER_CHANNEL
+)
+_PANEL_WITHDRAWAL = _LedgerStep(
+    ConsentAction.WITHDRAWN,
+    WITHDRAWAL_VERSION,
+    hashlib.sha256(WITHDRAWAL_VERSION.encode()).hexdigest(),
+    PANEL_CHANNEL,
+)
+
+
 async def record_paper_consent(
     session: AsyncSession,
     youth: Youth,
@@ -56,18 +77,7 @@ async def record_paper_consent(
     now: datetime,
 ) -> ConsentEvent:
     """A signed paper form: a ledger entry with the form's version and hash, then replan."""
-    return await _record_consent_step(
-        session,
-        youth,
-        staff,
-        giver,
-        plans,
-        now,
-        action=ConsentAction.GRANTED,
-        text_version=PAPER_FORM.version,
-        text_sha256=PAPER_FORM.sha256,
-        channel=PAPER_CHANNEL,
-    )
+    return await _record(session, youth, staff, giver, plans, now, _PAPER_CONSENT)
 
 
 async def record_withdrawal(
@@ -80,48 +90,33 @@ async def record_withdrawal(
 ) -> ConsentEvent:
     """The youth or their representative told staff to stop: one step, then replan (future
     check-ins are cancelled)."""
-    return await _record_consent_step(
-        session,
-        youth,
-        staff,
-        giver,
-        plans,
-        now,
-        action=ConsentAction.WITHDRAWN,
-        text_version=WITHDRAWAL_VERSION,
-        text_sha256=hashlib.sha256(WITHDRAWAL_VERSION.encode()).hexdigest(),
-        channel=PANEL_CHANNEL,
-    )
+    return await _record(session, youth, staff, giver, plans, now, _PANEL_WITHDRAWAL)
 
 
-async def _record_consent_step(
+async def _record(
     session: AsyncSession,
     youth: Youth,
     staff: StaffUser,
     giver: ConsentGiver,
     plans: PlanSync,
     now: datetime,
-    *,
-    action: ConsentAction,
-    text_version: str,
-    text_sha256: str,
-    channel: str,
+    step: _LedgerStep,
 ) -> ConsentEvent:
     event = ConsentEvent(
         youth_id=youth.id,  # type: ignore[arg-type]
         purpose=Purpose.CHECKINS,
-        action=action,
+        action=step.action,
         given_by=giver.given_by,
         representative_name=giver.representative_name,
         representative_relation=giver.representative_relation,
         staff_user_id=staff.id,
-        text_version=text_version,
-        text_sha256=text_sha256,
-        channel=channel,
+        text_version=step.text_version,
+        text_sha256=step.text_sha256,
+        channel=step.channel,
         recorded_at=now,
     )
     session.add(event)
-    youth.participation = "ja" if action is ConsentAction.GRANTED else "nee"
+    youth.participation = "ja" if step.action is ConsentAction.GRANTED else "nee"
     youth.updated_at = now
     session.add(youth)
     # The ledger changed: the plan follows (future check-ins appear or are cancelled).
