@@ -30,8 +30,8 @@ Guarantees
   after a three-month rest is stale, and the planner plans anew when the pause ends; replies,
   crisis and staff messages are sent. An open human conversation (`hold_check`) holds automated
   messages for `hold_for`, then checks again.
-- Several workers on one database (each with a unique `worker_id`, e.g. host:pid, and its share
-  of the global rate): PostgreSQL claims with `FOR UPDATE SKIP LOCKED`; SQLite with
+- Several workers on one database (each with a unique `worker_id`, see `INBEELD_WORKER_ID`, and
+  its share of the global rate): PostgreSQL claims with `FOR UPDATE SKIP LOCKED`; SQLite with
   one `UPDATE ... RETURNING`. A claim is a lease; a crashed worker's rows are claimable again
   once the lease ends.
 - Transient failures (5xx, timeouts, dropped connections) are retried with backoff until the
@@ -40,14 +40,15 @@ Guarantees
   the choice that loses nothing.
 
 The one crash window: between marking a row `sending` (committed just before the network call)
-and recording the answer. A crash there leaves rows in `sending`; we cannot know whether Telegram
-delivered them. `reconcile()` (at start, and for expired leases while running) settles them:
-crisis rows (priority >= PRIORITY_CRISIS) are sent again, since a duplicate crisis reply is
-better than none; all other rows become `uncertain` and are not resent, since a youth shown the
-same question twice is confused. An `uncertain` check-in that never arrived is not silence
-forever: the reminder ladder (day 3 and 7) asks the open question again and the silence signal
-follows, as for any unanswered check-in. A crash at any other point loses nothing and repeats
-nothing.
+and recording the answer (no more sends are in flight than the channel has connections, so a
+`sending` row does not queue for one). A crash there leaves rows in `sending`; we cannot know
+whether Telegram delivered them. `reconcile()` (at start, and for expired leases while running)
+settles them: crisis rows (priority >= PRIORITY_CRISIS) are sent again, since a duplicate crisis
+reply is better than none; all other rows become `uncertain` and are not resent, since a youth
+shown the same question twice is confused. An `uncertain` check-in that never arrived is not
+silence forever: the reminder ladder (day 3 and 7) asks the open question again and the silence
+signal follows, as for any unanswered check-in. A crash at any other point loses nothing and
+repeats nothing.
 The channel's own timeout must be shorter than the lease (default two minutes).
 """
 
