@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -178,6 +178,11 @@ class InboundRouter:
             if _normal(text) in STOP_WORDS:
                 await self.commands.stop(session, youth, now)
                 return
+            if text.lstrip().startswith("/"):
+                # Typed like a command but not marked as one by Telegram (a lone "/", a space
+                # before "/help"): the flow engine leaves it alone, so answer it as a command.
+                await self.commands.run(session, _as_command(event, text), youth, now)
+                return
         if (
             event.kind == "button"
             and event.button_data
@@ -270,6 +275,12 @@ def _lang(event: IncomingEvent) -> str:
 
 def _is_start(event: IncomingEvent) -> bool:
     return event.kind == "command" and event.command == "start"
+
+
+def _as_command(event: IncomingEvent, text: str) -> IncomingEvent:
+    words = text.strip()[1:].split()
+    name = words[0].split("@", 1)[0].lower() if words else ""
+    return replace(event, kind="command", command=name, args=tuple(words[1:]))
 
 
 def _flow_event(event: IncomingEvent) -> Event:

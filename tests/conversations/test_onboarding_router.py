@@ -188,6 +188,24 @@ async def test_a_redelivered_update_is_handled_once(harness, database, clock):
     assert len(await _outbox(database, 510)) == count
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("/", "Dat ken ik niet"), (" /help", "is je begeleider"), ("/ taal", "In welke taal")],
+)
+async def test_text_typed_like_a_command_is_answered_as_one(
+    harness, database, clock, typed, expected
+):
+    """Telegram marks "/help" as a command, but not a lone "/" or " /help": the open question
+    must not swallow them without a word."""
+    _, token = await _seed(database, clock.now())
+    await harness.send(512, "command", command="start", args=(token,))
+    before = len(await _outbox(database, 512))
+    await harness.send(512, "text", text=typed)
+    answers = (await _outbox(database, 512))[before:]
+    assert len(answers) == 1
+    assert expected in answers[0].payload["text"]
+
+
 async def test_crisis_words_go_to_the_crisis_watcher_first(harness, database, clock):
     _, token = await _seed(database, clock.now())
     await harness.send(511, "command", command="start", args=(token,))

@@ -140,6 +140,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @given(script=st.lists(events, min_size=1, max_size=25))
 # Found by this test: a command from a youth marked unreachable was answered into the void.
 @example(script=[("member", LINKED, "blocked"), ("command", LINKED, ("help", []))])
+# And this: a lone "/" (no command entity from Telegram) reached the flow engine and got no reply.
+@example(script=[("text", LINKED, "/")])
 def test_any_update_sequence_gets_answers_and_never_crashes(
     template: Path, tmp_path: Path, script: list[tuple[str, int | None, object]]
 ) -> None:
