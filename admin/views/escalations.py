@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import case
+from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -120,6 +120,17 @@ async def _rows(session: AsyncSession, user: StaffUser, flt: str, now: datetime)
     return rows
 
 
+async def _count(session: AsyncSession, user: StaffUser, flt: str) -> int:
+    """All cases the filter matches for this user, for when the list stops at LIST_LIMIT."""
+    statement = (
+        select(func.count())
+        .select_from(Escalation)
+        .join(Youth, col(Youth.id) == col(Escalation.youth_id))
+        .where(youth_is_visible(user), _filter_condition(flt))
+    )
+    return (await session.exec(statement)).one()
+
+
 def _deadline(escalation: Escalation) -> datetime | None:
     try:
         return casework.ack_deadline(escalation)
@@ -159,6 +170,7 @@ async def _show(
     now = svc.clock.now()
     async with svc.database.transaction() as session:
         rows = await _rows(session, user, flt, now)
+        total = len(rows) if len(rows) < LIST_LIMIT else await _count(session, user, flt)
         await record_event(
             session,
             svc.clock,
@@ -182,6 +194,7 @@ async def _show(
         {
             "page_title": _("Meldingen"),
             "rows": rows,
+            "total": total,
             "filter": flt,
             "filters": filters,
             "overdue_count": sum(1 for row in rows if row.overdue),

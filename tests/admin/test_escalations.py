@@ -180,3 +180,22 @@ async def test_names_in_the_inbox_render_inert(payload, client, database, clock,
     page = await (await client.get("/escalations")).text()
     assert payload not in page and "<script>alert" not in page and "<img src=x" not in page
     assert str(escape(payload)) in page
+
+
+async def test_a_cut_off_inbox_says_how_many_cases_it_leaves_out(
+    client, database, clock, world, monkeypatch
+):
+    import admin.views.escalations as inbox
+
+    now = clock.now()
+    for hours in (3, 2, 1):
+        await factories.escalation_at(database, world.youth_a, now - timedelta(hours=hours))
+    await factories.escalation_at(database, world.youth_b, now)  # another region's: not counted
+    await sign_in(client, database, clock, world.coordinator_a)
+
+    whole = await (await client.get("/escalations")).text()
+    assert len(listed_ids(whole)) == 3 and 'id="list-truncated"' not in whole
+    monkeypatch.setattr(inbox, "LIST_LIMIT", 2)
+    cut = await (await client.get("/escalations")).text()
+    assert len(listed_ids(cut)) == 2
+    assert "Hier staan de eerste 2 van 3 meldingen" in cut
