@@ -48,7 +48,7 @@ class ConsentGiver:
 
 
 @dataclass(frozen=True)
-class _LedgerStep:
+class LedgerStep:
     """What a panel consent step writes to the ledger besides who and when."""
 
     action: ConsentAction
@@ -57,10 +57,12 @@ class _LedgerStep:
     channel: str
 
 
-_PAPER_CONSENT = _LedgerStep(
+# A signed paper form: the form's version and hash.
+PAPER_CONSENT = LedgerStep(
     ConsentAction.GRANTED, PAPER_FORM.version, PAPER_FORM.sha256, PAPER_CHANNEL
 )
-_PANEL_WITHDRAWAL = _LedgerStep(
+# The youth or their representative told staff to stop.
+PANEL_WITHDRAWAL = LedgerStep(
     ConsentAction.WITHDRAWN,
     WITHDRAWAL_VERSION,
     hashlib.sha256(WITHDRAWAL_VERSION.encode()).hexdigest(),
@@ -68,40 +70,17 @@ _PANEL_WITHDRAWAL = _LedgerStep(
 )
 
 
-async def record_paper_consent(
+async def record_consent_step(
     session: AsyncSession,
     youth: Youth,
     staff: StaffUser,
     giver: ConsentGiver,
     plans: PlanSync,
     now: datetime,
+    step: LedgerStep,
 ) -> ConsentEvent:
-    """A signed paper form: a ledger entry with the form's version and hash, then replan."""
-    return await _record(session, youth, staff, giver, plans, now, _PAPER_CONSENT)
-
-
-async def record_withdrawal(
-    session: AsyncSession,
-    youth: Youth,
-    staff: StaffUser,
-    giver: ConsentGiver,
-    plans: PlanSync,
-    now: datetime,
-) -> ConsentEvent:
-    """The youth or their representative told staff to stop: one step, then replan (future
-    check-ins are cancelled)."""
-    return await _record(session, youth, staff, giver, plans, now, _PANEL_WITHDRAWAL)
-
-
-async def _record(
-    session: AsyncSession,
-    youth: Youth,
-    staff: StaffUser,
-    giver: ConsentGiver,
-    plans: PlanSync,
-    now: datetime,
-    step: _LedgerStep,
-) -> ConsentEvent:
+    """One ledger entry recorded by staff, then replan: a grant plans the check-ins, a
+    withdrawal cancels the future ones."""
     event = ConsentEvent(
         youth_id=youth.id,  # type: ignore[arg-type]
         purpose=Purpose.CHECKINS,
@@ -119,6 +98,5 @@ async def _record(
     youth.participation = "ja" if step.action is ConsentAction.GRANTED else "nee"
     youth.updated_at = now
     session.add(youth)
-    # The ledger changed: the plan follows (future check-ins appear or are cancelled).
     await plans.sync(session, youth, now)
     return event

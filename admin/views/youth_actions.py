@@ -281,8 +281,14 @@ async def consent(request: web.Request) -> web.StreamResponse:
         return await _refuse(request, youth_id, str(exc), form)
     async with svc.database.transaction() as session:
         youth = await _visible(session, request, youth_id)
-        event = await actions.record_paper_consent(
-            session, youth, current_user(request), giver, plans(request), svc.clock.now()
+        event = await actions.record_consent_step(
+            session,
+            youth,
+            current_user(request),
+            giver,
+            plans(request),
+            svc.clock.now(),
+            actions.PAPER_CONSENT,
         )
         await _audit(
             session,
@@ -304,8 +310,14 @@ async def withdrawal(request: web.Request) -> web.StreamResponse:
         return await _refuse(request, youth_id, str(exc), form)
     async with svc.database.transaction() as session:
         youth = await _visible(session, request, youth_id)
-        await actions.record_withdrawal(
-            session, youth, current_user(request), giver, plans(request), svc.clock.now()
+        await actions.record_consent_step(
+            session,
+            youth,
+            current_user(request),
+            giver,
+            plans(request),
+            svc.clock.now(),
+            actions.PANEL_WITHDRAWAL,
         )
         await _audit(
             session,
