@@ -56,8 +56,7 @@ class Settings(BaseSettings):
     worker_id: str | None = Field(
         None,
         description="This process's name on the outbox rows it claims: the same after a restart, "
-        "different for every process sending for the bot. Default: the host name, and for "
-        "`run --worker` the host name with the process id.",
+        "different for every process sending for the bot. Default: host name and process id.",
     )
     public_url: str | None = Field(
         None, description="Public base URL of the panel, used in links sent to coordinators."

@@ -41,8 +41,9 @@ async def test_a_dead_dispatcher_is_restarted_and_stopped_cleanly(monkeypatch):
 
 
 async def test_the_worker_id_survives_a_restart_and_differs_per_worker(tmp_path, monkeypatch):
-    """A restart keeps the polling process's name, so its reconcile settles its predecessor's
-    claims at once; `--worker` processes on one host never share a name."""
+    """Built again in the same process (as a container restarts: same host, same pid), the
+    service keeps its name, so its reconcile settles its predecessor's claims at once; a
+    `--worker` beside it never shares that name; `INBEELD_WORKER_ID` overrides both."""
     from bot.clock import SystemClock
     from bot.config import load_settings
     from bot.emulator import EmulatorServer

@@ -117,11 +117,13 @@ async def announce_commands(bot: Bot) -> None:
 
 
 def default_worker_id(worker: bool) -> str:
-    """The polling process is one per bot, so the host name identifies it across restarts: a
-    restarted service then settles its predecessor's claims at once instead of waiting out
-    their lease. `--worker` processes may share a host, so each adds its process id."""
-    host = socket.gethostname()
-    return f"{host}-worker-{os.getpid()}" if worker else host
+    """Host name and process id: unique among processes on one host (several `inbeeld run`
+    behind a load balancer may share one), and the same after a container restart, where the
+    host name is the container's and the service runs as process 1. A restarted process with
+    the same id settles its predecessor's claims at once instead of waiting out their lease;
+    elsewhere set `INBEELD_WORKER_ID` for that."""
+    kind = "worker" if worker else "main"
+    return f"{socket.gethostname()}-{kind}-{os.getpid()}"
 
 
 async def build_runtime(
