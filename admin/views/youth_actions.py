@@ -31,7 +31,7 @@ from admin.web import (
 )
 from bot.audit import record_event
 from bot.invites.issue import issue_invitations
-from bot.models import School, StaffUser, Youth
+from bot.models import ConsentEvent, School, StaffUser, Youth
 from bot.models.consent import GivenBy
 from bot.outreach.programmes import UnknownProgramme, change_programme
 from bot.privacy.erasure import ErasureReason, erase_youth
@@ -269,6 +269,19 @@ def parse_giver(form: Mapping[str, Any], allowed: tuple[GivenBy, ...]) -> action
     return actions.ConsentGiver(given_by, name, relation)
 
 
+async def _record_step(
+    request: web.Request,
+    session: AsyncSession,
+    youth: Youth,
+    giver: actions.ConsentGiver,
+    step: actions.LedgerStep,
+) -> ConsentEvent:
+    svc = services(request)
+    return await actions.record_consent_step(
+        session, youth, current_user(request), giver, plans(request), svc.clock.now(), step
+    )
+
+
 async def consent(request: web.Request) -> web.StreamResponse:
     svc = services(request)
     youth_id = _youth_id(request)
@@ -281,15 +294,7 @@ async def consent(request: web.Request) -> web.StreamResponse:
         return await _refuse(request, youth_id, str(exc), form)
     async with svc.database.transaction() as session:
         youth = await _visible(session, request, youth_id)
-        event = await actions.record_consent_step(
-            session,
-            youth,
-            current_user(request),
-            giver,
-            plans(request),
-            svc.clock.now(),
-            actions.PAPER_CONSENT,
-        )
+        event = await _record_step(request, session, youth, giver, actions.PAPER_CONSENT)
         await _audit(
             session,
             request,
@@ -310,15 +315,7 @@ async def withdrawal(request: web.Request) -> web.StreamResponse:
         return await _refuse(request, youth_id, str(exc), form)
     async with svc.database.transaction() as session:
         youth = await _visible(session, request, youth_id)
-        await actions.record_consent_step(
-            session,
-            youth,
-            current_user(request),
-            giver,
-            plans(request),
-            svc.clock.now(),
-            actions.PANEL_WITHDRAWAL,
-        )
+        await _record_step(request, session, youth, giver, actions.PANEL_WITHDRAWAL)
         await _audit(
             session,
             request,
