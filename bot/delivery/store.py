@@ -10,7 +10,7 @@ is one `UPDATE ... WHERE id IN (SELECT ...) RETURNING` and SQLite's single write
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -110,9 +110,12 @@ class Reconciled:
 
 
 async def _execute(
-    session: AsyncSession, statement: Any, parameters: list[dict[str, Any]] | None = None
+    session: AsyncSession,
+    statement: Any,
+    parameters: Mapping[str, Any] | list[dict[str, Any]] | None = None,
 ) -> Any:
-    """Core statements (executemany too) on the session's connection, inside its transaction."""
+    """Core statements on the session's connection, inside its transaction (a list of
+    parameter sets: executemany)."""
     connection = await session.connection()
     return await connection.execute(statement, parameters)
 
@@ -212,7 +215,7 @@ class OutboxStore:
         if not ids:
             return ClaimBatch([])
         parameters = self._claim_parameters(now, len(ids))
-        rows = (await _execute(session, CLAIM_NEW, [{**parameters, "ids": list(ids)}])).all()
+        rows = (await _execute(session, CLAIM_NEW, {**parameters, "ids": list(ids)})).all()
         messages = sorted((Claimed(*row) for row in rows), key=lambda m: m.order)
         last_sent = await self._last_sent(session, messages, now, per_chat_interval)
         return ClaimBatch(messages, last_sent)
@@ -220,7 +223,7 @@ class OutboxStore:
     async def claim(self, *, limit: int, now: datetime, per_chat_interval: float) -> ClaimBatch:
         statement = CLAIM_SKIP_LOCKED if self.database.dialect == "postgresql" else CLAIM
         async with self.database.transaction() as session:
-            rows = (await _execute(session, statement, [self._claim_parameters(now, limit)])).all()
+            rows = (await _execute(session, statement, self._claim_parameters(now, limit))).all()
             messages = sorted((Claimed(*row) for row in rows), key=lambda m: m.order)
             last_sent = await self._last_sent(session, messages, now, per_chat_interval)
         return ClaimBatch(messages, last_sent)
