@@ -8,6 +8,13 @@ echoes the text, default settings. Telegram's limits are off in the emulator and
 dispatcher's own pacing (30/s, 1/s per chat) is lifted: this measures processing, not the
 limits (in production the pacing caps replies at 30/s for the whole bot, by design).
 
+A third contender, the Telegram floor, is our own inbound and outbound adapters with no
+database, flow or outbox behind them: `Poller` -> `UpdateProcessor` (which answers the
+callback query, as in the service) -> a handler that sends the next question straight through
+`TelegramChannel`. It is the least CPU any design that keeps our Telegram calls can spend on an
+answer, so `echo CPU / target ratio - floor CPU` is what the target leaves for everything the
+service itself does (storing, the flow, encryption, the outbox).
+
 Two phases per bot, each on fresh chats:
 - latency: one youth at a time taps once (`--samples` taps): the time from the update being
   queued in the emulator to the bot's reply landing in that chat, unloaded;
@@ -21,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
@@ -40,7 +47,7 @@ from bench.common import (
 from bench.probe import DeliveryProbe, add_started_users, limits
 from bench.seed import CHAT_ID_BASE, add_checkins, parse_rows, seed_youths
 from bench.service import TOKEN, make_parts
-from bot.channels.base import IncomingEvent
+from bot.channels.base import Button, IncomingEvent, OutgoingMessage
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import Poller, UpdateProcessor
 from bot.emulator import EmulatorServer
@@ -240,6 +247,48 @@ async def echo_bot(
     return latency, load
 
 
+# The service's next question has five answer buttons; the floor sends the same shape.
+FLOOR_QUESTION = OutgoingMessage(
+    chat_id=0,
+    text="Dank je! Wat doe je nu?",
+    buttons=(tuple(Button(str(n), f"c:bench:next:b{n}") for n in range(5)),),
+)
+
+
+async def telegram_floor(
+    youths: int, samples: int, rounds: int, concurrency: int
+) -> tuple[PhaseResult, PhaseResult]:
+    """Our Telegram path with nothing behind it: see the module doc."""
+    async with EmulatorServer(TOKEN, limits=limits(on=False)) as emulator:
+        chat_ids = [CHAT_ID_BASE + index for index in range(youths)]
+        add_started_users(emulator, [(chat_id, "Sam", "nl") for chat_id in chat_ids])
+        bot = make_bot(TOKEN, emulator.api_url)
+        await bot.initialize()
+        channel = TelegramChannel(bot)
+        for chat_id in chat_ids:
+            await channel.send(replace(FLOOR_QUESTION, chat_id=chat_id))
+
+        async def ask_next(event: IncomingEvent) -> None:
+            await channel.send(replace(FLOOR_QUESTION, chat_id=event.chat_id))
+
+        users = Users(emulator, DeliveryProbe(emulator))
+        users.mark_read(chat_ids)
+        stopping = asyncio.Event()
+        poller = Poller(bot, UpdateProcessor(bot, ask_next), timeout=10)
+        polling = asyncio.create_task(poller.run(stopping))
+        try:
+            act = tap_first_answer(emulator)
+            quiet, loaded = split(chat_ids, samples)
+            latency = await users.latency_phase(quiet, act)
+            load = await users.throughput_phase(loaded, act, rounds, concurrency)
+        finally:
+            stopping.set()
+            polling.cancel()
+            await asyncio.gather(polling, return_exceptions=True)
+            await bot.shutdown()
+    return latency, load
+
+
 def _phase_measurements(label: str, latency: PhaseResult, load: PhaseResult) -> list[Measurement]:
     return [
         Measurement(NAME, f"{label}: answers/s under load", load.per_second, "/s"),
@@ -251,6 +300,27 @@ def _phase_measurements(label: str, latency: PhaseResult, load: PhaseResult) -> 
     ]
 
 
+def _floor_measurements(
+    echo: PhaseResult, latency: PhaseResult, load: PhaseResult
+) -> list[Measurement]:
+    label = "telegram floor (no database)"
+    ratio = load.per_second / echo.per_second if echo.per_second else 0.0
+    budget = echo.cpu_ms_per_answer / TARGET_RATIO - load.cpu_ms_per_answer
+    measured = _phase_measurements(label, latency, load)
+    measured.insert(1, Measurement(NAME, f"{label}: throughput / echo bot", ratio, "x"))
+    measured.insert(
+        3,
+        Measurement(
+            NAME,
+            f"{label}: CPU left per answer for the service's own work at {TARGET_RATIO} x",
+            budget,
+            "ms",
+            note="echo bot CPU / target ratio - floor CPU",
+        ),
+    )
+    return measured
+
+
 async def run(
     youths: int = 400,
     db: str = "both",
@@ -260,6 +330,8 @@ async def run(
 ) -> list[Measurement]:
     echo_latency, echo_load = await echo_bot(youths, samples, rounds, concurrency)
     results = _phase_measurements("echo bot", echo_latency, echo_load)
+    floor_latency, floor_load = await telegram_floor(youths, samples, rounds, concurrency)
+    results += _floor_measurements(echo_load, floor_latency, floor_load)
     for kind in database_kinds(db):
         latency, load, composed = await service(kind, youths, samples, rounds, concurrency)
         label = f"service {kind}"
@@ -288,6 +360,15 @@ async def run(
                 "x",
                 f">= {TARGET_RATIO}",
                 ratio >= TARGET_RATIO,
+            ),
+        )
+        measured.insert(
+            3,
+            Measurement(
+                NAME,
+                f"{label}: own work per answer (CPU above the floor)",
+                load.cpu_ms_per_answer - floor_load.cpu_ms_per_answer,
+                "ms",
             ),
         )
         results += measured

@@ -51,6 +51,9 @@ async def test_answers_compares_the_service_with_an_echo_bot() -> None:
     assert results["echo bot: answers/s under load"].value > 0
     assert results["service sqlite: answers/s under load"].value > 0
     assert results["service sqlite: throughput / echo bot"].met is not None
+    # The floor answers every tap (a floor that sent nothing would time out, not report 0).
+    assert results["telegram floor (no database): answers/s under load"].value > 0
+    assert "service sqlite: own work per answer (CPU above the floor)" in results
 
 
 async def test_panel_pages_are_fetched_after_a_real_login() -> None:
