@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.request import HTTPXRequest
 
 from bot.channels.base import (
     Blocked,
@@ -17,25 +16,26 @@ from bot.channels.base import (
     RetryLater,
     SendOutcome,
 )
+from bot.channels.telegram.request import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
-# The dispatcher keeps several sends in flight; PTB's default single connection would serialise
-# them. Not more: httpcore checks every pooled connection on each request, and at 30 messages/s
-# even a slow Bot API (0.3 s a call) keeps fewer than 10 busy.
+# The dispatcher keeps several sends in flight; one connection would serialise them. At 30
+# messages/s even a slow Bot API (0.3 s a call) keeps fewer than 10 busy; the dispatcher keeps
+# no more in flight than this, so a row marked `sending` never waits for a connection.
 SEND_POOL_SIZE = 16
 TRANSIENT_RETRY_SECONDS = 2.0
 
 
 def make_bot(token: str, api_url: str, *, pool_size: int = SEND_POOL_SIZE) -> Bot:
-    """A PTB bot that calls ``{api_url}/bot{token}/{method}``."""
+    """A PTB bot that calls ``{api_url}/bot{token}/{method}`` over aiohttp (see `request`)."""
     api_url = api_url.rstrip("/")
     return Bot(
         token=token,
         base_url=f"{api_url}/bot",
         base_file_url=f"{api_url}/file/bot",
-        request=HTTPXRequest(connection_pool_size=pool_size, read_timeout=10, write_timeout=10),
-        get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=40),
+        request=AiohttpRequest(connection_pool_size=pool_size, read_timeout=10, write_timeout=10),
+        get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=40),
     )
 
 
