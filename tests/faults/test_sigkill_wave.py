@@ -35,7 +35,7 @@ TOKEN = "777000:fault-wave-token"
 YOUTHS = 400
 PER_YOUTH = 5  # 2,000 messages; five per chat also checks that order per chat survives kills
 KILLS = 20
-SEED = 20261122
+SEED = int(os.environ.get("FAULTS_SEED", "20261122"))  # vary the kill moments per run
 RATE = float(os.environ.get("FAULTS_WAVE_RATE", "1000"))
 PROJECT = Path(__file__).resolve().parents[2]
 
