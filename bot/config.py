@@ -39,9 +39,6 @@ class Settings(BaseSettings):
     )
     admin_host: str = Field("127.0.0.1", description="Address the admin panel binds to.")
     admin_port: int = Field(8080, ge=1, le=65535, description="Port of the admin panel.")
-    secret_key: SecretStr | None = Field(
-        None, description="Key for signing panel tokens; required in production."
-    )
     timezone: str = Field("Europe/Amsterdam", description="Time zone for schedules and display.")
     data_key: SecretStr | None = Field(
         None,

@@ -37,7 +37,6 @@ def demo_settings(data_dir: Path, api_url: str, port: int) -> Settings:
         telegram_api_url=api_url,
         admin_host=DEMO_HOST,
         admin_port=port,
-        secret_key=_secret_file(data_dir / "secret.key", lambda: secrets.token_urlsafe(32)),
         data_key=_secret_file(data_dir / "data.key", lambda: Fernet.generate_key().decode()),
         public_url=f"http://{DEMO_HOST}:{port}",
     )

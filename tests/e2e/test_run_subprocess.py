@@ -74,7 +74,6 @@ async def test_inbeeld_run_talks_to_telegram(database_url, clock, tmp_path: Path
             "INBEELD_TELEGRAM_API_URL": emulator.api_url,
             "INBEELD_ADMIN_PORT": str(port),
             "INBEELD_DATA_KEY": Fernet.generate_key().decode(),
-            "INBEELD_SECRET_KEY": "e2e-secret-key",
         }
         if mode == "webhook":
             env["INBEELD_WEBHOOK_URL"] = f"http://127.0.0.1:{port}/telegram/webhook"

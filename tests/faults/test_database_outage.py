@@ -292,7 +292,6 @@ async def outage_against_the_process(postgres_url: str, tmp_path, key: str) -> N
             "INBEELD_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
             "INBEELD_WEBHOOK_SECRET": SECRET,
             "INBEELD_DATA_KEY": key,
-            "INBEELD_SECRET_KEY": "outage-secret-key",
         }
         # A file, not a pipe: an outage logs a lot, and a full pipe would block the service.
         log_path = tmp_path / "service.log"
