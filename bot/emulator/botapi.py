@@ -585,6 +585,14 @@ class BotApi:
     async def log_out(self, params: Params) -> Any:
         return True
 
+    async def call(self, method: str, values: dict[str, Any]) -> None:
+        """Run one method outside HTTP: a call carried in a webhook's answer."""
+        entry = self.methods().get(method.lower())
+        if entry is None:
+            raise ApiError(404, "Not Found")
+        _name, handler = entry
+        await handler(Params(values, {}))
+
     def methods(self) -> dict[str, tuple[str, Callable[[Params], Awaitable[Any]]]]:
         """Lower-cased method name -> (canonical name, handler); Telegram ignores case."""
         table = {

@@ -213,6 +213,7 @@ class Counters:
     delivered: Counter[int] = field(default_factory=Counter)  # bot messages per chat
     webhook_posts: int = 0
     webhook_failures: int = 0
+    webhook_replies: int = 0  # Bot API calls carried in webhook answers
 
     def to_dict(self) -> JSON:
         return {
@@ -222,6 +223,7 @@ class Counters:
             "delivered_total": sum(self.delivered.values()),
             "webhook_posts": self.webhook_posts,
             "webhook_failures": self.webhook_failures,
+            "webhook_replies": self.webhook_replies,
         }
 
 

@@ -41,12 +41,13 @@ def create_app(
     limiter = RateLimiter(limits or Limits(), monotonic)
     faults = FaultInjector(seed=seed, monotonic=monotonic)
     control = EmulatorControl(state, limiter, faults)
-    dispatcher = WebhookDispatcher(state, webhook_timing)
+    api = BotApi(state, limiter, faults)
+    dispatcher = WebhookDispatcher(state, webhook_timing, run_method=api.call)
 
     # Telegram accepts uploads up to 50 MB; aiohttp's default body limit is 1 MB.
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
     app[CONTROL_KEY] = control
-    add_bot_api_routes(app, BotApi(state, limiter, faults))
+    add_bot_api_routes(app, api)
     add_control_routes(app, control)
 
     async def start_webhooks(app: web.Application) -> None:

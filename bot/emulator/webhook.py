@@ -3,14 +3,20 @@
 Order is kept per chat (one update per chat in flight, always the oldest), while different chats
 are delivered in parallel up to the webhook's `max_connections`, as Telegram does. Failed
 deliveries are retried with exponential backoff; the error shows in getWebhookInfo.
+
+A 2xx answer may carry one Bot API call as JSON (`{"method": "answerCallbackQuery", ...}`),
+which Telegram then performs; like Telegram, we never tell the bot whether it succeeded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -19,6 +25,9 @@ from .model import JSON, EmulatorState, WebhookConfig, update_chat_key
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+
+# Runs one Bot API method by name with its parameters (the same handlers the HTTP API uses).
+MethodRunner = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass
@@ -29,9 +38,15 @@ class WebhookTiming:
 
 
 class WebhookDispatcher:
-    def __init__(self, state: EmulatorState, timing: WebhookTiming | None = None) -> None:
+    def __init__(
+        self,
+        state: EmulatorState,
+        timing: WebhookTiming | None = None,
+        run_method: MethodRunner | None = None,
+    ) -> None:
         self.state = state
         self.timing = timing or WebhookTiming()
+        self.run_method = run_method
         self._session: aiohttp.ClientSession | None = None
         self._runner: asyncio.Task[None] | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat key -> delivery
@@ -85,14 +100,17 @@ class WebhookDispatcher:
                     async with self._session.post(
                         hook.url, json=update, headers=headers, timeout=timeout
                     ) as response:
-                        await response.read()
+                        body = await response.read()
                         status = response.status
+                        is_json = response.content_type == "application/json"
                         error = f"Wrong response from the webhook: {status} {response.reason}"
                 except (aiohttp.ClientError, TimeoutError) as exc:
-                    status = 0
+                    status, body, is_json = 0, b"", False
                     error = f"Connection failed: {type(exc).__name__}"
                 if 200 <= status <= 299:
                     self.state.ack(update["update_id"])
+                    if is_json and body:
+                        await self._run_reply(body)
                     return
                 self.state.counters.webhook_failures += 1
                 hook.last_error_date = self.state.now()
@@ -103,3 +121,20 @@ class WebhookDispatcher:
             self._in_flight.pop(key, None)
             # Wake the runner: this chat may have a next update waiting.
             self.state.updates_changed.notify()
+
+    async def _run_reply(self, body: bytes) -> None:
+        """The Bot API call in a webhook's answer; its failure is silent, as at Telegram."""
+        if self.run_method is None:
+            return
+        try:
+            reply = json.loads(body)
+        except ValueError:
+            return
+        if not isinstance(reply, dict) or not isinstance(reply.get("method"), str):
+            return
+        params = {k: v for k, v in reply.items() if k != "method"}
+        self.state.counters.webhook_replies += 1
+        try:
+            await self.run_method(reply["method"], params)
+        except Exception as exc:  # an unknown method or a bad request: Telegram says nothing
+            log.debug("emulator.webhook_reply_failed", extra={"error": type(exc).__name__})

@@ -107,3 +107,92 @@ async def test_bad_secret_token_is_refused(bot: Bot):
 
     with pytest.raises(BadRequest, match=r"(?i)unallowed characters"):
         await bot.set_webhook("http://127.0.0.1:9/hook", secret_token="spaces are not ok")
+
+
+class ReplyingReceiver(Receiver):
+    """Answers every update with 200 and the body `reply(update)` gives (None: no body)."""
+
+    def __init__(self, reply) -> None:
+        super().__init__()
+        self.reply = reply
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.calls.append((request.headers.get(SECRET_HEADER), body))
+        self.accepted.append(body)
+        self.arrived.set()
+        answer = self.reply(body)
+        if answer is None:
+            return web.Response(status=200)
+        if isinstance(answer, str):
+            return web.Response(status=200, text=answer, content_type="application/json")
+        return web.json_response(answer)
+
+
+async def _serve(hook: Receiver) -> TestServer:
+    app = web.Application()
+    app.router.add_post("/hook", hook.handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
+async def test_a_webhook_answer_can_carry_one_bot_api_call(emu: EmulatorServer, bot: Bot):
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    def answer_callbacks(update: dict):
+        query = update.get("callback_query")
+        if query is None:
+            return None
+        return {"method": "answerCallbackQuery", "callback_query_id": query["id"]}
+
+    hook = ReplyingReceiver(answer_callbacks)
+    server = await _serve(hook)
+    try:
+        emu.control.add_user(5, "Noor")
+        emu.control.send_command(5, "start")
+        await bot.set_webhook(str(server.make_url("/hook")))
+        await hook.wait_for(1)
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ja", callback_data="yes")]])
+        sent = await bot.send_message(5, "Goed?", reply_markup=keyboard)
+        emu.control.tap_button(5, sent.message_id, "yes")
+        await hook.wait_for(2)
+        changed = emu.control.state.chats_changed  # notified when a query is answered
+        async with asyncio.timeout(3):
+            while not any(q.answered for q in emu.control.state.callbacks.values()):
+                await changed.wait(None)
+    finally:
+        await server.close()
+    counters = emu.control.counters()
+    assert counters["webhook_replies"] == 1
+    # Answered through the webhook's answer, not by a call of its own.
+    assert counters["requests"].get("answerCallbackQuery", 0) == 0
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "not json at all",
+        '["a list"]',
+        '{"method": "noSuchMethod"}',
+        '{"method": "answerCallbackQuery", "callback_query_id": "unknown"}',
+    ],
+)
+async def test_a_bad_webhook_answer_is_ignored_as_telegram_does(
+    emu: EmulatorServer, bot: Bot, reply: str
+):
+    hook = ReplyingReceiver(lambda _update: reply)
+    server = await _serve(hook)
+    try:
+        emu.control.add_user(6, "Sem")
+        for n in range(2):
+            emu.control.send_text(6, f"bericht {n}")
+        await bot.set_webhook(str(server.make_url("/hook")))
+        await hook.wait_for(2)
+        info = await bot.get_webhook_info()
+    finally:
+        await server.close()
+    # Delivered once each and acknowledged: the answer's body changes nothing about delivery.
+    assert [u["message"]["text"] for u in hook.accepted] == ["bericht 0", "bericht 1"]
+    assert len(hook.calls) == 2
+    assert info.pending_update_count == 0
