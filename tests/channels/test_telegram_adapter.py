@@ -186,3 +186,38 @@ async def test_webhook_checks_the_secret_and_answers_200_only_after_processing(
     finally:
         await runner.cleanup()
     assert [e.text for e in handled] == ["hoi"]
+
+
+async def test_webhook_answers_a_tapped_button_in_its_reply_not_with_a_call(emulator, bot):
+    handled: list[IncomingEvent] = []
+
+    async def handle(event: IncomingEvent) -> None:
+        handled.append(event)
+
+    app = web.Application()
+    route = webhook_route(UpdateProcessor(bot, handle), "s3cret")
+    app.router.add_route(route.method, route.path, route.handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    control = emulator.control
+    try:
+        control.add_user(43, "Noor")
+        control.send_text(43, "hoi")
+        sent = await bot.send_message(43, "Kies", reply_markup=_one_button())
+        await bot.set_webhook(f"http://127.0.0.1:{port}/telegram/webhook", secret_token="s3cret")
+        control.tap_button(43, sent.message_id, "c:abc:mood:3")
+        changed = control.state.chats_changed  # notified when a query is answered
+        async with asyncio.timeout(5):
+            while not any(q.answered for q in control.state.callbacks.values()):
+                await changed.wait(None)
+        info = await bot.get_webhook_info()
+    finally:
+        await runner.cleanup()
+    assert [e.kind for e in handled] == ["text", "button"]
+    assert info.pending_update_count == 0
+    counters = control.counters()
+    assert counters["webhook_replies"] == 1  # the tap's answer; the text got a plain 200
+    assert counters["requests"].get("answerCallbackQuery", 0) == 0

@@ -3,6 +3,10 @@
 An update is confirmed to Telegram (the next getUpdates offset, or the webhook's 200) only after
 `process` returned, that is after its effects were committed. Processing is idempotent on
 update_id, so a redelivery after a crash is harmless.
+
+A tapped button's spinner is stopped with answerCallbackQuery: a call of its own when polling,
+and in webhook mode inside the webhook's 200 (Telegram performs a Bot API call carried in a
+webhook answer), which saves one request per tap and stops the spinner once the tap is stored.
 """
 
 from __future__ import annotations
@@ -46,9 +50,23 @@ class UpdateProcessor:
         # PTB hands handler errors to error handlers and carries on; we need them back, so
         # the update is not confirmed (webhook 503, polling retry).
         self._failures: dict[int, BaseException] = {}
+        # Updates whose callback query is answered in the webhook's reply: id -> query id.
+        self._answer_in_reply: dict[int, str | None] = {}
         self._ready = asyncio.Lock()
         self._initialized = False
         self._callbacks: set[asyncio.Task[None]] = set()
+
+    async def process_webhook(self, update: Update) -> dict[str, str] | None:
+        """`process`, then the Bot API call for the webhook's answer (None: answer with none)."""
+        self._answer_in_reply[id(update)] = None
+        try:
+            await self.process(update)
+            query_id = self._answer_in_reply.get(id(update))
+        finally:
+            self._answer_in_reply.pop(id(update), None)
+        if query_id is None:
+            return None
+        return {"method": "answerCallbackQuery", "callback_query_id": query_id}
 
     async def process(self, update: Update) -> None:
         async with self._ready:
@@ -71,7 +89,9 @@ class UpdateProcessor:
             self._failures[id(update)] = exc
             return
         query_id = event.extra.get("callback_query_id")
-        if query_id:
+        if query_id and id(update) in self._answer_in_reply:
+            self._answer_in_reply[id(update)] = query_id
+        elif query_id:
             # Off the update's path: the next getUpdates (and this chat's next update) need not
             # wait for a cosmetic round trip to Telegram.
             task = asyncio.create_task(self._answer_callback(query_id))
@@ -169,11 +189,13 @@ def webhook_route(processor: UpdateProcessor, secret: str) -> web.RouteDef:
         if update is None:
             return web.Response(status=400)
         try:
-            await processor.process(update)
+            reply = await processor.process_webhook(update)
         except Exception:
             # Telegram retries a non-2xx answer, so a failed commit loses nothing.
             log.exception("update not processed; Telegram will redeliver it")
             return web.Response(status=503)
+        if reply is not None:
+            return web.json_response(reply)
         return web.Response(status=200)
 
     return web.post("/telegram/webhook", receive)
