@@ -101,6 +101,14 @@ class Users:
         self.mark_read([chat_id])
         return (arrived - started) * 1000
 
+    async def both_phases(
+        self, chat_ids: Sequence[int], act: Act, samples: int, rounds: int, concurrency: int
+    ) -> tuple[PhaseResult, PhaseResult]:
+        """The latency phase on the first `samples` chats, then the load phase on the rest."""
+        quiet, loaded = split(chat_ids, samples)
+        latency = await self.latency_phase(quiet, act)
+        return latency, await self.throughput_phase(loaded, act, rounds, concurrency)
+
     async def latency_phase(self, chat_ids: Sequence[int], act: Act) -> PhaseResult:
         started = time.perf_counter()
         latencies = [await self.one(chat_id, act) for chat_id in chat_ids]
@@ -193,10 +201,9 @@ async def service(
                 asyncio.create_task(poller.run(stopping)),
             ]
             try:
-                act = tap_first_answer(emulator)
-                quiet, loaded = split(chat_ids, samples)
-                latency = await users.latency_phase(quiet, act)
-                load = await users.throughput_phase(loaded, act, rounds, concurrency)
+                latency, load = await users.both_phases(
+                    chat_ids, tap_first_answer(emulator), samples, rounds, concurrency
+                )
             finally:
                 stopping.set()
                 await parts.dispatcher.stop()
@@ -238,9 +245,7 @@ async def echo_bot(
             assert application.updater is not None
             await application.updater.start_polling(poll_interval=0.0, timeout=10)
             try:
-                quiet, loaded = split(chat_ids, samples)
-                latency = await users.latency_phase(quiet, say)
-                load = await users.throughput_phase(loaded, say, rounds, concurrency)
+                latency, load = await users.both_phases(chat_ids, say, samples, rounds, concurrency)
             finally:
                 await application.updater.stop()
                 await application.stop()
@@ -277,10 +282,9 @@ async def telegram_floor(
         poller = Poller(bot, UpdateProcessor(bot, ask_next), timeout=10)
         polling = asyncio.create_task(poller.run(stopping))
         try:
-            act = tap_first_answer(emulator)
-            quiet, loaded = split(chat_ids, samples)
-            latency = await users.latency_phase(quiet, act)
-            load = await users.throughput_phase(loaded, act, rounds, concurrency)
+            latency, load = await users.both_phases(
+                chat_ids, tap_first_answer(emulator), samples, rounds, concurrency
+            )
         finally:
             stopping.set()
             polling.cancel()

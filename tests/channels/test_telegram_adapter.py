@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -36,6 +38,23 @@ async def bot(emulator):
     await bot.initialize()
     yield bot
     await bot.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def webhook_app(processor: UpdateProcessor) -> AsyncIterator[str]:
+    """Our webhook route (secret "s3cret") on a free local port; yields its URL."""
+    app = web.Application()
+    route = webhook_route(processor, "s3cret")
+    app.router.add_route(route.method, route.path, route.handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}/telegram/webhook"
+    finally:
+        await runner.cleanup()
 
 
 async def _updates(bot, processor: UpdateProcessor) -> None:
@@ -145,14 +164,6 @@ async def test_webhook_checks_the_secret_and_answers_200_only_after_processing(
             raise RuntimeError("database down")
         handled.append(event)
 
-    app = web.Application()
-    route = webhook_route(UpdateProcessor(bot, handle), "s3cret")
-    app.router.add_route(route.method, route.path, route.handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
     update = {
         "update_id": 5,
         "message": {
@@ -163,28 +174,24 @@ async def test_webhook_checks_the_secret_and_answers_200_only_after_processing(
             "text": "hoi",
         },
     }
-    url = f"http://127.0.0.1:{port}/telegram/webhook"
-    try:
-        async with aiohttp.ClientSession() as client:
-            wrong = await client.post(
-                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
-            )
-            assert wrong.status == 403
-            down = await client.post(
-                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
-            )
-            assert down.status == 503  # Telegram will deliver it again
-            fail["now"] = False
-            ok = await client.post(
-                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
-            )
-            assert ok.status == 200
-            garbage = await client.post(
-                url, data=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
-            )
-            assert garbage.status == 400
-    finally:
-        await runner.cleanup()
+    async with webhook_app(UpdateProcessor(bot, handle)) as url, aiohttp.ClientSession() as client:
+        wrong = await client.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
+        )
+        assert wrong.status == 403
+        down = await client.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        )
+        assert down.status == 503  # Telegram will deliver it again
+        fail["now"] = False
+        ok = await client.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        )
+        assert ok.status == 200
+        garbage = await client.post(
+            url, data=b"{not json", headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        )
+        assert garbage.status == 400
     assert [e.text for e in handled] == ["hoi"]
 
 
@@ -194,28 +201,18 @@ async def test_webhook_answers_a_tapped_button_in_its_reply_not_with_a_call(emul
     async def handle(event: IncomingEvent) -> None:
         handled.append(event)
 
-    app = web.Application()
-    route = webhook_route(UpdateProcessor(bot, handle), "s3cret")
-    app.router.add_route(route.method, route.path, route.handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
     control = emulator.control
-    try:
+    async with webhook_app(UpdateProcessor(bot, handle)) as url:
         control.add_user(43, "Noor")
         control.send_text(43, "hoi")
         sent = await bot.send_message(43, "Kies", reply_markup=_one_button())
-        await bot.set_webhook(f"http://127.0.0.1:{port}/telegram/webhook", secret_token="s3cret")
+        await bot.set_webhook(url, secret_token="s3cret")
         control.tap_button(43, sent.message_id, "c:abc:mood:3")
         changed = control.state.chats_changed  # notified when a query is answered
         async with asyncio.timeout(5):
             while not any(q.answered for q in control.state.callbacks.values()):
                 await changed.wait(None)
         info = await bot.get_webhook_info()
-    finally:
-        await runner.cleanup()
     assert [e.kind for e in handled] == ["text", "button"]
     assert info.pending_update_count == 0
     counters = control.counters()
