@@ -89,7 +89,7 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=_body(request_data), timeout=timeout
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as exc:  # aiohttp's timeouts subclass both
+        except TimeoutError as exc:  # aiohttp's timeout errors (connect, read, total) are these
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             # The URL holds the bot token: keep it out of the message (it may be logged).
