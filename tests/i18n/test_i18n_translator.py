@@ -31,7 +31,13 @@ MISSING = "Deze zin staat in geen enkele catalogus."
 FUZZY = "Deze vertaling is nog niet nagekeken."
 UNTRANSLATED = "Deze zin is nog niet vertaald."
 APPLES = ("Je hebt {n} bericht.", "Je hebt {n} berichten.")
-ARABIC_FORMS = ["صفر {n}", "واحد {n}", "اثنان {n}", "قليل {n}", "آخر {n}", "كثير {n}"]
+# CLDR's Arabic categories in gettext's usual order: zero, one, two, few (n%100 in 3..10),
+# many (n%100 in 11..99), other (100-102, ...).
+ARABIC_PLURAL_FORMS = (
+    "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 "
+    ": n%100>=11 ? 4 : 5);"
+)
+ARABIC_FORMS = ["صفر {n}", "واحد {n}", "اثنان {n}", "قليل {n}", "كثير {n}", "آخر {n}"]
 
 
 @pytest.fixture
@@ -56,6 +62,7 @@ def locales(tmp_path: Path) -> Path:
             (GREETING, "مرحبًا {name}، كيف حالك؟", set()),
             (APPLES, ARABIC_FORMS, set()),
         ],
+        plural_forms=ARABIC_PLURAL_FORMS,
     )
     compile_catalogs(root)
     return root
@@ -112,8 +119,8 @@ def test_plural_forms_follow_each_language(translator: Translator) -> None:
     assert translator.render_plural(*APPLES, 3, "en") == "You have 3 messages."
     assert translator.render_plural(*APPLES, 3, "nl") == "Je hebt 3 berichten."
     assert translator.render_plural(*APPLES, 1, "nl") == "Je hebt 1 bericht."
-    # Babel's Arabic plural rule: 0, 1, 2, 3-10, n%100 in 0..2 (100), else (11-99).
-    expected = {0: 0, 1: 1, 2: 2, 7: 3, 100: 4, 11: 5}
+    # The catalog's own rule decides (see ARABIC_PLURAL_FORMS), never English's two forms.
+    expected = {0: 0, 1: 1, 2: 2, 7: 3, 11: 4, 99: 4, 100: 5, 102: 5}
     for n, form in expected.items():
         assert translator.ngettext(*APPLES, n, "ar") == ARABIC_FORMS[form]
 
