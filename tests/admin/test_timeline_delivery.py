@@ -72,7 +72,7 @@ def _deliveries(page: str) -> dict[str, tuple[str, str] | None]:
     return found
 
 
-async def _youth_in_every_state(database, clock, world) -> Youth:
+async def youth_in_every_state(database, clock, world) -> Youth:
     """World's youth A (no check-in consent) with one outgoing message in each delivery state."""
     async with database.transaction() as session:
         youth = await session.get(Youth, world.youth_a.id)
@@ -113,7 +113,7 @@ async def _youth_in_every_state(database, clock, world) -> Youth:
 
 
 async def test_the_timeline_shows_each_delivery_state(client, database, clock, world):
-    youth = await _youth_in_every_state(database, clock, world)
+    youth = await youth_in_every_state(database, clock, world)
     async with database.session() as session:
         statuses = dict(
             (
@@ -170,7 +170,7 @@ async def test_the_timeline_shows_each_delivery_state(client, database, clock, w
 
 
 async def test_the_reasons_are_translated(client, database, clock, world):
-    youth = await _youth_in_every_state(database, clock, world)
+    youth = await youth_in_every_state(database, clock, world)
     async with database.transaction() as session:
         staff = await session.get(StaffUser, world.coordinator_a.id)
         staff.language = "en"
@@ -190,7 +190,7 @@ async def test_the_reasons_are_translated(client, database, clock, world):
 async def test_who_may_not_read_the_messages_still_sees_whether_they_arrived(
     client, database, clock, world
 ):
-    youth = await _youth_in_every_state(database, clock, world)
+    youth = await youth_in_every_state(database, clock, world)
     await sign_in(client, database, clock, world.school_user_a)  # region hides answers
     page = await (await client.get(f"/youths/{youth.id}")).text()
     assert "geblokkeerd-bericht" not in page
