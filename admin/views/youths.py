@@ -327,6 +327,10 @@ async def _timeline(
         incoming = message.direction == "in"
         if incoming:
             title = _("Bericht van jongere")
+        elif message.kind.startswith("staff_"):
+            # An alert, reminder or task about the youth went to a coordinator's chat: its
+            # delivery line is about that chat, so the title must not say it went to the youth.
+            title = _("Bericht aan de coördinator over deze jongere")
         elif author:
             title = _("Bericht van {name} aan jongere", name=author)
         else:

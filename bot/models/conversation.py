@@ -53,8 +53,8 @@ class ChatMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
     # The outbox row of an outgoing message, so the timeline can say whether it arrived. Empty
     # for incoming messages and for messages logged before the link existed. Deleting an outbox
-    # row (retention) must not be blocked by the log: the link then empties. The index serves
-    # that ON DELETE, which otherwise scans the whole log for every deleted outbox row.
+    # row (erasing a youth, a clean-up) must not be blocked by the log: the link then empties.
+    # The index serves that ON DELETE, which otherwise scans the log for every deleted row.
     outbox_id: int | None = Field(
         default=None, foreign_key="outboxmessage.id", ondelete="SET NULL", index=True
     )

@@ -18,7 +18,7 @@ from admin.views.delivery import delivery_status
 from bot.channels.base import Blocked, OutgoingMessage, SendOutcome
 from bot.channels.memory import MemoryChannel
 from bot.conversations.outbound import reply
-from bot.delivery import Dispatcher, Status
+from bot.delivery import Dispatcher, Status, enqueue
 from bot.delivery.store import OutboxStore
 from bot.models import ChatMessage, OutboxMessage, StaffUser, Youth
 from tests.admin.test_routes import sign_in
@@ -258,3 +258,37 @@ def test_every_outbox_status_has_a_sentence():
 def test_reasons_become_plain_sentences(status, error, attempts, sentence):
     shown = delivery_status(status, sent_at=None, last_error=error, attempts=attempts, zone=ZONE)
     assert shown is not None and shown.text == sentence
+
+
+async def test_an_alert_to_the_coordinator_is_not_called_a_message_to_the_youth(
+    client, database, clock, world
+):
+    # As `bot.watchers.notify` writes an alert: an outbox row to the coordinator's chat (no youth
+    # on it), and on the youth's timeline a "staff_" entry linked to that row.
+    async with database.transaction() as session:
+        row = await enqueue(
+            session,
+            OutgoingMessage(chat_id=9001, text="Let op: Anna"),
+            youth_id=None,
+            staff_user_id=world.coordinator_a.id,
+            requires_consent=False,
+            now=clock.now(),
+        )
+        session.add(
+            ChatMessage(
+                youth_id=world.youth_a.id,
+                staff_user_id=world.coordinator_a.id,
+                direction="out",
+                kind="staff_alert",
+                text="Let op: Anna",
+                created_at=clock.now(),
+                outbox=row,
+            )
+        )
+    await _drain(database, clock)
+    await sign_in(client, database, clock, world.coordinator_a)
+    page = await (await client.get(f"/youths/{world.youth_a.id}")).text()
+    [item] = ITEM.findall(page)
+    assert "Bericht aan de coördinator over deze jongere" in item
+    assert "Bericht aan jongere" not in item
+    assert 'data-delivery="sent"' in item
