@@ -1,5 +1,6 @@
 """Panel: the admin panel's youth list, a search and a youth's timeline with 20,000 youths and
-200,000 answers (10 per youth in 2 check-ins) plus 100,000 chat messages (5 per youth).
+200,000 answers (10 per youth in 2 check-ins) plus 100,000 chat messages (5 per youth), the
+40,000 outgoing ones linked to their outbox rows (sent or cancelled).
 
 The panel (`admin.app.create_admin_app`) is served on a local port; a seeded admin logs in
 with password and TOTP through the real forms; then each page is fetched `--requests` times
@@ -37,7 +38,7 @@ from bench.common import (
 from bench.seed import insert_many, parse_rows, seed_organisation, seed_youths
 from bot.config import Settings
 from bot.context import Services
-from bot.models import Answer, ChatMessage, Conversation, StaffUser
+from bot.models import Answer, ChatMessage, Conversation, OutboxMessage, StaffUser
 from bot.storage.db import Database
 
 NAME = "panel"
@@ -87,13 +88,42 @@ async def seed_history(database: Database, youth_ids: Sequence[int], now) -> int
                     "answered_at": started + timedelta(minutes=index),
                 }
             )  # fmt: skip
+    # Outgoing messages have their outbox row, as the service writes them, so the timeline's join
+    # on `outbox_id` is measured: one row sent, the next cancelled (a reason to translate).
+    outbox = [
+        {
+            "chat_id": youth_id, "youth_id": youth_id, "priority": 0,
+            "payload": {"text": f"bericht {index}"},
+            "status": "sent" if index % 4 == 1 else "cancelled",
+            "last_error": None if index % 4 == 1 else "no_consent",
+            "not_before": now - timedelta(days=index),
+            "sent_at": now - timedelta(days=index) if index % 4 == 1 else None,
+            "requires_consent": True, "automated": True,
+            "created_at": now - timedelta(days=index),
+        }
+        for youth_id in youth_ids
+        for index in range(MESSAGES_PER_YOUTH)
+        if index % 2
+    ]  # fmt: skip
+    await insert_many(database, OutboxMessage, outbox)
+    async with database.session() as session:
+        outbox_ids = {
+            (youth_id, created_at): outbox_id
+            for outbox_id, youth_id, created_at in (
+                await session.exec(
+                    select(OutboxMessage.id, OutboxMessage.youth_id, OutboxMessage.created_at)
+                )
+            ).all()
+        }
     for youth_id in youth_ids:
         for index in range(MESSAGES_PER_YOUTH):
+            created_at = now - timedelta(days=index)
             messages.append(
                 {
                     "youth_id": youth_id, "direction": "out" if index % 2 else "in",
                     "kind": "text", "text": f"bericht {index}",
-                    "created_at": now - timedelta(days=index),
+                    "created_at": created_at,
+                    "outbox_id": outbox_ids.get((youth_id, created_at)) if index % 2 else None,
                 }
             )  # fmt: skip
     await insert_many(database, Answer, answers)

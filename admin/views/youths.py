@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from math import ceil
 from typing import Any
 
@@ -15,6 +15,7 @@ from yarl import URL
 
 from admin.i18n import _
 from admin.scope import can_see_answers, get_visible_youth, youth_is_visible
+from admin.views.delivery import Delivery, delivery_status
 from admin.views.labels import participation_labels
 from admin.web import client_address, current_user, not_found, plans, render, services
 from bot.audit import AuditAction, record_event
@@ -25,6 +26,7 @@ from bot.models import (
     ChatMessage,
     ConsentEvent,
     Escalation,
+    OutboxMessage,
     Participation,
     Role,
     School,
@@ -190,6 +192,7 @@ class TimelineItem:
     kind: str  # message_in|message_out|answer|consent|signal|escalation
     title: str
     text: str | None = None
+    delivery: Delivery | None = None  # outgoing messages: sent, waiting, not sent, uncertain
 
 
 async def youth_page(request: web.Request) -> web.Response:
@@ -231,7 +234,7 @@ async def show_youth(
             raise not_found()
         school = await session.get(School, youth.school_id)
         answers_visible = await can_see_answers(session, user, youth)
-        timeline = await _timeline(session, youth_id, answers_visible)
+        timeline = await _timeline(session, youth_id, answers_visible, svc.settings.zone)
         coordinators = await region_coordinators(session, school)
         coordinator = (
             await session.get(StaffUser, youth.coordinator_id) if youth.coordinator_id else None
@@ -299,19 +302,35 @@ async def _latest(session: AsyncSession, model: Any, moment: Any, youth_id: int)
     )
 
 
-async def _timeline(session: AsyncSession, youth_id: int, with_answers: bool) -> list[TimelineItem]:
+async def _timeline(
+    session: AsyncSession, youth_id: int, with_answers: bool, zone: tzinfo
+) -> list[TimelineItem]:
     items: list[TimelineItem] = []
+    # The outbox row's state comes along in the same query (its columns only: the payload is a
+    # copy of the text, encrypted, and not needed here).
     messages = await session.exec(
-        select(ChatMessage, StaffUser.name)
+        select(
+            ChatMessage,
+            StaffUser.name,
+            OutboxMessage.status,
+            OutboxMessage.sent_at,
+            OutboxMessage.last_error,
+            OutboxMessage.attempts,
+        )
         .outerjoin(StaffUser, col(StaffUser.id) == col(ChatMessage.author_staff_id))
+        .outerjoin(OutboxMessage, col(OutboxMessage.id) == col(ChatMessage.outbox_id))
         .where(col(ChatMessage.youth_id) == youth_id)
         .order_by(col(ChatMessage.created_at).desc())
         .limit(TIMELINE_LIMIT)
     )
-    for message, author in messages:
+    for message, author, status, sent_at, last_error, attempts in messages:
         incoming = message.direction == "in"
         if incoming:
             title = _("Bericht van jongere")
+        elif message.kind.startswith("staff_"):
+            # An alert, reminder or task about the youth went to a coordinator's chat: its
+            # delivery line is about that chat, so the title must not say it went to the youth.
+            title = _("Bericht aan de coördinator over deze jongere")
         elif author:
             title = _("Bericht van {name} aan jongere", name=author)
         else:
@@ -324,6 +343,14 @@ async def _timeline(session: AsyncSession, youth_id: int, with_answers: bool) ->
                 # A check-in answer is also a chat message: whoever may not read the answers
                 # sees that contact happened, not what was said.
                 text=message.text if with_answers else None,
+                # Whether it arrived is no content: whoever sees the message sees its delivery.
+                delivery=delivery_status(
+                    status,
+                    sent_at=sent_at,
+                    last_error=last_error,
+                    attempts=attempts or 0,
+                    zone=zone,
+                ),
             )
         )
     if with_answers:

@@ -31,7 +31,7 @@ async def reply(
     # Right-to-left languages need isolation marks around names and numbers ("113.nl").
     text = bidi_safe(text, language)
     message = OutgoingMessage(chat_id=chat_id, text=text, buttons=buttons)
-    await enqueue(
+    row = await enqueue(
         session,
         message,
         youth_id=youth_id,
@@ -50,6 +50,9 @@ async def reply(
             kind="text",
             text=text,
             created_at=now,
+            # The relationship, not the id: the row has none until the step's one flush, which
+            # inserts the outbox row first and then fills this message's `outbox_id`.
+            outbox=row,
         )
     )
 

@@ -47,8 +47,10 @@ settles them: crisis rows (priority >= PRIORITY_CRISIS) are sent again, since a 
 reply is better than none; all other rows become `uncertain` and are not resent, since a youth
 shown the same question twice is confused. An `uncertain` check-in that never arrived is not
 silence forever: the reminder ladder (day 3 and 7) asks the open question again and the silence
-signal follows, as for any unanswered check-in. A crash at any other point loses nothing and
-repeats nothing.
+signal follows, as for any unanswered check-in. Coordinators see it too: the youth's timeline
+entry (`ChatMessage.outbox_id` links it to this row) warns that the message may not have arrived,
+as it shows `sent`, `cancelled` with its reason and `failed` (`admin/views/delivery.py`).
+A crash at any other point loses nothing and repeats nothing.
 The channel's own timeout must be shorter than the lease (default two minutes).
 """
 

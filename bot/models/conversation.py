@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import relationship
+from sqlmodel import Field, Relationship, SQLModel
 
+from bot.models.delivery import OutboxMessage
 from bot.privacy.crypto import EncryptedText
 from bot.storage.types import UTCDateTime
 
@@ -49,6 +51,19 @@ class ChatMessage(SQLModel, table=True):
     text: str | None = Field(default=None, sa_type=EncryptedText(max_chars=8000))  # encrypted
     author_staff_id: int | None = Field(default=None, foreign_key="staffuser.id")
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # The outbox row of an outgoing message, so the timeline can say whether it arrived. Empty
+    # for incoming messages and for messages logged before the link existed. Deleting an outbox
+    # row (erasing a youth, a clean-up) must not be blocked by the log: the link then empties.
+    # The index serves that ON DELETE, which otherwise scans the log for every deleted row.
+    outbox_id: int | None = Field(
+        default=None, foreign_key="outboxmessage.id", ondelete="SET NULL", index=True
+    )
+    # Set `outbox=row` on a new message: the flush that inserts both fills in `outbox_id`, so
+    # the answer path keeps its one flush (the outbox row's id is unknown until then). Never
+    # loaded: reading it in async code would be a lazy load, so it raises instead.
+    outbox: OutboxMessage | None = Relationship(
+        sa_relationship=relationship(OutboxMessage, lazy="raise")
+    )
 
 
 class InboundUpdate(SQLModel, table=True):

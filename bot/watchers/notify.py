@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.delivery.outbox import PRIORITY_CRISIS, PRIORITY_REPLY, enqueue
 from bot.escalation import DEFAULT_POLICY, AckPolicy, EscalationState, build_alert
 from bot.i18n import format_datetime_local, format_day_with_year, gettext, render
-from bot.models import ChatMessage, Escalation, School, Signal, StaffUser, Youth
+from bot.models import ChatMessage, Escalation, OutboxMessage, School, Signal, StaffUser, Youth
 from bot.models.signals import EscalationMessage
 from bot.signals import Severity
 from bot.storage.db import Database
@@ -253,6 +253,7 @@ class Notifier:
             note=text[:500] if kind == "task" and text else None,
             created_at=now,
         )
+        outbox: OutboxMessage | None = None  # stays None for a message that goes by e-mail
         if staff.telegram_chat_id is None:
             record.email_status = "pending"
             session.add(record)
@@ -296,6 +297,7 @@ class Notifier:
                     kind=f"staff_{kind}"[:20],
                     text=composed.text,
                     created_at=now,
+                    outbox=outbox,
                 )
             )
         return record
@@ -311,8 +313,6 @@ class Notifier:
 
     async def fall_back_to_email(self, record_ids: list[int] | None = None) -> list[int]:
         """Telegram refused these (blocked, bad request, or cancelled): send them by e-mail."""
-        from bot.models import OutboxMessage
-
         async with self.database.transaction() as session:
             statement = (
                 select(EscalationMessage.id)

@@ -127,10 +127,11 @@ class WatchersService:
         coordinator = await self.notifier.coordinator_of(session, youth)
         name = coordinator.name if coordinator else gettext(FALLBACK_COORDINATOR, youth.language)
         reply_text = crisis_reply(youth.language, name)
+        outbox: OutboxMessage | None = None
         if youth.telegram_chat_id is not None:
             message = OutgoingMessage(chat_id=youth.telegram_chat_id, text=reply_text)
             if self.direct is not None:
-                row = await self.direct.prepare(
+                row = outbox = await self.direct.prepare(
                     session, message, youth_id=youth.id, staff_user_id=None, now=now
                 )
                 row_id, direct = row.id, self.direct
@@ -139,7 +140,7 @@ class WatchersService:
                     lambda: self.spawn(lambda: direct.send(row_id, message)),  # type: ignore[arg-type]
                 )
             else:
-                await enqueue(
+                outbox = await enqueue(
                     session,
                     message,
                     youth_id=youth.id,
@@ -149,7 +150,12 @@ class WatchersService:
                 )
         session.add(
             ChatMessage(
-                youth_id=youth.id, direction="out", kind="crisis", text=reply_text, created_at=now
+                youth_id=youth.id,
+                direction="out",
+                kind="crisis",
+                text=reply_text,
+                created_at=now,
+                outbox=outbox,  # None without a chat: the timeline then shows no delivery
             )
         )
         event = record_event(
@@ -401,6 +407,7 @@ class WatchersService:
                 text=text,
                 author_staff_id=staff.id,
                 created_at=now,
+                outbox=row,
             )
         )
         return row

@@ -199,6 +199,7 @@ async def test_message_goes_through_the_outbox_and_the_timeline(client, database
     assert [(m.direction, m.text, m.author_staff_id) for m in chat] == [
         ("out", "Hoi Anna!", world.coordinator_a.id)
     ]
+    assert chat[0].outbox_id == outbox[0].id, "the timeline can tell whether it arrived"
     page = await (await client.get(f"/youths/{youth.id}")).text()
     assert str(escape(f"Bericht van {world.coordinator_a.name} aan jongere")) in page
     assert await audit_actions(database, youth.id) == ["message_sent"]

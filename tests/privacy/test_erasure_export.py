@@ -9,7 +9,8 @@ from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, selec
 from sqlmodel import select as orm_select
 
 from bot.audit.log import verify_chain
-from bot.models import Answer, AuditEvent, Youth, metadata
+from bot.conversations.outbound import reply
+from bot.models import Answer, AuditEvent, ChatMessage, OutboxMessage, Youth, metadata
 from bot.privacy.crypto import EncryptedText
 from bot.privacy.erasure import ERASED_EVENT, ErasureReason, erase_youth
 from bot.privacy.export import OMITTED_COLUMNS, export_document, export_youth, youth_tables
@@ -233,3 +234,31 @@ async def test_a_table_linked_only_indirectly_is_exported_and_erased(database: D
     assert left == ["notitie twee"]
     async with database.engine.begin() as connection:
         await connection.run_sync(lambda sync: note.drop(sync))
+
+
+async def test_a_reply_and_its_outbox_row_are_exported_together_and_erased_together(
+    database: Database, clock
+):
+    staff, gone, stays = await _two_people(database, clock)
+    async with database.transaction() as session:
+        for person, chat_id in ((gone, 501), (stays, 502)):
+            await reply(
+                session, chat_id=chat_id, text="Dank je.", now=clock.now(), youth_id=person.youth.id
+            )
+
+    async with database.session() as session:
+        data = await export_youth(session, gone.youth.id)
+    [sent] = [row for row in data["chatmessage"] if row["direction"] == "out"]
+    assert sent["outbox_id"] in {row["id"] for row in data["outboxmessage"]}
+
+    async with database.transaction() as session:
+        await erase_youth(session, gone.youth.id, staff, clock.now())
+    async with database.session() as session:
+        linked = (
+            await session.exec(
+                orm_select(ChatMessage.youth_id, OutboxMessage.youth_id).join(
+                    OutboxMessage, OutboxMessage.id == ChatMessage.outbox_id
+                )
+            )
+        ).all()
+    assert linked == [(stays.youth.id, stays.youth.id)], "the other youth's link is untouched"

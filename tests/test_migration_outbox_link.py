@@ -1,0 +1,81 @@
+"""Migration 0013 links chat messages to outbox rows: existing rows survive both ways, and the
+database itself empties a link when its outbox row is deleted (ON DELETE SET NULL)."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from bot.storage import migrate
+from bot.storage.db import Database
+
+pytestmark = pytest.mark.db
+
+BEFORE = "0012"
+LINKED = "0013"
+
+ROWS = [
+    "INSERT INTO region (id, name, schools_see_answers) VALUES (1, 'R', false)",
+    "INSERT INTO school (id, code, name, type, region_id) VALUES (1, 'S', 'S', 'pro', 1)",
+    "INSERT INTO youth (id, school_id, student_number, first_name, date_of_birth, leaving_date,"
+    " profile, municipality, language, participation, representative_required,"
+    " created_at, updated_at) VALUES (1, 1, '1', 'Iris', '2008-01-01', '2025-07-01', 'arbeid',"
+    " 'Tilburg', 'nl', 'ja', false, :now, :now)",
+    "INSERT INTO outboxmessage (id, chat_id, youth_id, priority, payload, status, attempts,"
+    " not_before, requires_consent, automated, created_at) VALUES (1, 77, 1, 0, 'token', 'sent',"
+    " 1, :now, true, false, :now)",
+    "INSERT INTO chatmessage (id, youth_id, direction, kind, created_at)"
+    " VALUES (1, 1, 'out', 'text', :now)",
+]
+
+
+async def _to(database: Database, revision: str, *, down: bool = False) -> None:
+    config = migrate.alembic_config(database.url)
+
+    def run(connection) -> None:  # type: ignore[no-untyped-def]
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+    async with database.engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def _columns(database: Database) -> set[str]:
+    async with database.engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("chatmessage")}
+        )
+
+
+async def _scalar(database: Database, query: str) -> object:
+    async with database.engine.connect() as connection:
+        return (await connection.execute(text(query))).scalar_one()
+
+
+async def test_the_link_upgrades_downgrades_and_empties_on_delete(database_url: str, clock):
+    database = Database(database_url)
+    try:
+        await _to(database, BEFORE)
+        async with database.engine.begin() as connection:
+            for statement in ROWS:
+                await connection.execute(text(statement), {"now": clock.now()})
+
+        await _to(database, LINKED)
+        assert "outbox_id" in await _columns(database)
+        # Logged before the link existed: left empty, not guessed from chat and time.
+        assert await _scalar(database, "SELECT outbox_id FROM chatmessage WHERE id = 1") is None
+        async with database.engine.begin() as connection:
+            await connection.execute(text("UPDATE chatmessage SET outbox_id = 1 WHERE id = 1"))
+        async with database.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM outboxmessage WHERE id = 1"))
+        assert await _scalar(database, "SELECT outbox_id FROM chatmessage WHERE id = 1") is None
+        assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
+
+        await _to(database, BEFORE, down=True)
+        assert "outbox_id" not in await _columns(database)
+        assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
+        await _to(database, LINKED)
+        assert await migrate.is_up_to_date(database)
+    finally:
+        await database.dispose()
