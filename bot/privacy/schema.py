@@ -7,18 +7,24 @@ so a table added later is covered without anyone remembering to add it here.
 
 One identifier is not a foreign key: the outbox addresses Telegram chats by `chat_id`; rows sent
 to the youth's chat count as theirs even when their `youth_id` is empty.
+
+One link is followed the other way: an outbox row holds a message's text, so a row of the
+youth's that points at one makes it theirs too. An alert about them sent to a coordinator has
+neither their id nor their chat; only its escalation message (and timeline entry) points at it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 YOUTH_TABLE = "youth"
 CHAT_ID_COLUMNS = ("chat_id",)
+MESSAGE_TABLES = ("outboxmessage",)  # a row pointing at one of these owns it (see above)
 
 
 class SchemaWalkError(RuntimeError):
@@ -99,6 +105,8 @@ async def youth_rows(session: AsyncSession, metadata: MetaData, youth_id: int) -
                         conditions.append(column == youth_id)
                     elif found.ids.get(target):
                         conditions.append(column.in_(sorted(found.ids[target])))
+            if table.name in MESSAGE_TABLES:
+                conditions += _pointed_at_by_found(tables, table, found)
             if chat_id is not None:
                 conditions += [
                     table.c[name] == chat_id
@@ -112,3 +120,18 @@ async def youth_rows(session: AsyncSession, metadata: MetaData, youth_id: int) -
                 found.ids[table.name] |= ids
                 changed = True
     return found
+
+
+def _pointed_at_by_found(tables: list[Table], target: Table, found: YouthRows) -> list[Any]:
+    """`target` rows that a found row of another table points at."""
+    key = _key_column(target)
+    conditions: list[Any] = []
+    for table in tables:
+        ids = found.ids.get(table.name)
+        if table is target or not ids:
+            continue
+        for column in table.columns:
+            if any(f.column.table is target for f in column.foreign_keys):
+                owners = select(column).where(_key_column(table).in_(sorted(ids)))
+                conditions.append(key.in_(owners))
+    return conditions

@@ -10,7 +10,16 @@ from sqlmodel import select as orm_select
 
 from bot.audit.log import verify_chain
 from bot.conversations.outbound import reply
-from bot.models import Answer, AuditEvent, ChatMessage, OutboxMessage, Youth, metadata
+from bot.models import (
+    Answer,
+    AuditEvent,
+    ChatMessage,
+    Escalation,
+    OutboxMessage,
+    Youth,
+    metadata,
+)
+from bot.models.signals import EscalationMessage
 from bot.privacy.crypto import EncryptedText
 from bot.privacy.erasure import ERASED_EVENT, ErasureReason, erase_youth
 from bot.privacy.export import OMITTED_COLUMNS, export_document, export_youth, youth_tables
@@ -262,3 +271,55 @@ async def test_a_reply_and_its_outbox_row_are_exported_together_and_erased_toget
             )
         ).all()
     assert linked == [(stays.youth.id, stays.youth.id)], "the other youth's link is untouched"
+
+
+async def _alert_about(session, person, staff, now) -> int:
+    """An alert about `person` sent to the coordinator's chat: the outbox row carries the
+    youth's name but neither their youth id nor their chat, only the escalation message
+    points at it."""
+    escalation = (
+        await session.exec(orm_select(Escalation).where(Escalation.youth_id == person.youth.id))
+    ).one()
+    alert = OutboxMessage(
+        chat_id=9001,
+        youth_id=None,
+        staff_user_id=staff.id,
+        payload={"text": f"Let op: {person.youth.first_name} heeft hulp nodig met geld."},
+        not_before=now,
+        created_at=now,
+    )
+    session.add(alert)
+    await session.flush()
+    session.add(
+        EscalationMessage(
+            escalation_id=escalation.id,
+            youth_id=person.youth.id,
+            staff_user_id=staff.id,
+            kind="alert",
+            outbox_id=alert.id,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    assert alert.id is not None
+    return alert.id
+
+
+async def test_an_alert_about_the_youth_sent_to_a_coordinator_is_erased_and_exported(
+    database: Database, clock
+):
+    staff, gone, stays = await _two_people(database, clock)
+    async with database.transaction() as session:
+        gone_alert = await _alert_about(session, gone, staff, clock.now())
+        stays_alert = await _alert_about(session, stays, staff, clock.now())
+    async with database.session() as session:
+        exported = await export_youth(session, gone.youth.id)
+    assert "Let op: Fenna" in json.dumps(exported, ensure_ascii=False)
+    assert "Let op: Bram" not in json.dumps(exported, ensure_ascii=False)
+
+    async with database.transaction() as session:
+        await erase_youth(session, gone.youth.id, staff, clock.now())
+    async with database.session() as session:
+        assert await session.get(OutboxMessage, gone_alert) is None
+        kept = await session.get(OutboxMessage, stays_alert)
+    assert kept is not None and "Bram" in kept.payload["text"]
