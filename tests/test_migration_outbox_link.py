@@ -4,11 +4,11 @@ database itself empties a link when its outbox row is deleted (ON DELETE SET NUL
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect, text
 
 from bot.storage import migrate
 from bot.storage.db import Database
+from tests.migrations import migrate_to
 
 pytestmark = pytest.mark.db
 
@@ -30,17 +30,6 @@ ROWS = [
 ]
 
 
-async def _to(database: Database, revision: str, *, down: bool = False) -> None:
-    config = migrate.alembic_config(database.url)
-
-    def run(connection) -> None:  # type: ignore[no-untyped-def]
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-    async with database.engine.begin() as connection:
-        await connection.run_sync(run)
-
-
 async def _columns(database: Database) -> set[str]:
     async with database.engine.connect() as connection:
         return await connection.run_sync(
@@ -56,12 +45,12 @@ async def _scalar(database: Database, query: str) -> object:
 async def test_the_link_upgrades_downgrades_and_empties_on_delete(database_url: str, clock):
     database = Database(database_url)
     try:
-        await _to(database, BEFORE)
+        await migrate_to(database, BEFORE)
         async with database.engine.begin() as connection:
             for statement in ROWS:
                 await connection.execute(text(statement), {"now": clock.now()})
 
-        await _to(database, LINKED)
+        await migrate_to(database, LINKED)
         assert "outbox_id" in await _columns(database)
         # Logged before the link existed: left empty, not guessed from chat and time.
         assert await _scalar(database, "SELECT outbox_id FROM chatmessage WHERE id = 1") is None
@@ -72,10 +61,10 @@ async def test_the_link_upgrades_downgrades_and_empties_on_delete(database_url: 
         assert await _scalar(database, "SELECT outbox_id FROM chatmessage WHERE id = 1") is None
         assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
 
-        await _to(database, BEFORE, down=True)
+        await migrate_to(database, BEFORE, down=True)
         assert "outbox_id" not in await _columns(database)
         assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
-        await _to(database, LINKED)
+        await migrate_to(database, LINKED)
         assert await migrate.is_up_to_date(database)
     finally:
         await database.dispose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -13,6 +12,7 @@ from bot.models import Answer, ChatMessage, OutboxMessage, Signal, Youth
 from bot.privacy.crypto import KeyRing, new_key, use_key_ring
 from bot.storage import migrate
 from bot.storage.db import Database
+from tests.migrations import migrate_to
 
 pytestmark = pytest.mark.db
 
@@ -47,17 +47,6 @@ PLAIN = [
 ]
 
 
-async def _to(database: Database, revision: str, *, down: bool = False) -> None:
-    config = migrate.alembic_config(database.url)
-
-    def run(connection) -> None:  # type: ignore[no-untyped-def]
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-    async with database.engine.begin() as connection:
-        await connection.run_sync(run)
-
-
 async def _raw(database: Database) -> list[str]:
     queries = [
         "SELECT value FROM answer",
@@ -73,13 +62,13 @@ async def _raw(database: Database) -> list[str]:
 async def test_existing_rows_are_encrypted_and_decrypted_back(database_url: str, clock):
     database = Database(database_url)
     try:
-        await _to(database, BEFORE)
+        await migrate_to(database, BEFORE)
         async with database.engine.begin() as connection:
             for statement in ROWS:
                 await connection.execute(text(statement), {"now": clock.now()})
         ring = KeyRing([new_key()])
         with use_key_ring(ring):
-            await _to(database, ENCRYPTING)
+            await migrate_to(database, ENCRYPTING)
             raw = await _raw(database)
             assert all(value.startswith("gAAAAA") for value in raw), raw
             assert not any(p.decode() in value for p in PLAIN for value in raw)
@@ -96,7 +85,7 @@ async def test_existing_rows_are_encrypted_and_decrypted_back(database_url: str,
                 }
                 assert (await session.exec(select(Signal.reason))).one() == {"value": "schulden"}
 
-            await _to(database, BEFORE, down=True)
+            await migrate_to(database, BEFORE, down=True)
             raw = await _raw(database)
         assert raw[:3] == [
             "Ik durf niet naar huis",
