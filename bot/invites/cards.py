@@ -22,6 +22,7 @@ class InviteCard:
     school_name: str
     link: str
     expires_on: date
+    language: str = "nl"  # the youth's: the card says it in Dutch and, if another, in this
 
 
 def expiry_day(expires_at: datetime) -> date:

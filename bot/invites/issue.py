@@ -98,6 +98,7 @@ async def invitation_cards(
                 school_name=names.get(item.youth.school_id, ""),
                 link=item.link,
                 expires_on=expires_on,
+                language=item.youth.language,
             ),
         )
         for item in issued

@@ -54,6 +54,10 @@ async def test_one_token_per_youth_only_the_hash_stored_valid_90_days(database, 
     assert [c.school_name for c in cards] == ["Pro-Dongen"] * 11
     assert {c.link for c in cards} == {link for _youth, _token, link in issued}
     assert {c.expires_on for c in cards} == {date(2026, 11, 30)}  # 1 September + 90 days
+    # Each card also speaks the youth's own language (from the import's language column).
+    languages = {item.youth.first_name: item.youth.language for item in issued}
+    assert {c.first_name: c.language for c in cards} == languages
+    assert len(set(languages.values())) > 1
 
 
 async def test_a_new_invitation_revokes_the_old_one(database, clock):

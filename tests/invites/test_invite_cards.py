@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 from datetime import UTC, date, datetime
 
 import pytest
+from arabic_reshaper import reshape
+from bidi import get_display
 from PIL import Image, ImageChops
 from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
 
+from bot.i18n import SUPPORTED_LANGUAGES, gettext
 from bot.invites import (
     InviteCard,
     deep_link,
@@ -19,7 +25,7 @@ from bot.invites import (
     render_cards_csv,
     render_cards_pdf,
 )
-from bot.invites.pdf import SCAN_TEXT, VALID_UNTIL_TEXT, qr_image
+from bot.invites.pdf import QR_SIZE, SCAN_TEXT, card_layout, qr_image
 
 NAMES = [
     ("Zoë", "Müller"),
@@ -112,15 +118,72 @@ def _same(a: Image.Image, b: Image.Image) -> bool:
     return a.size == b.size and ImageChops.difference(a, b).getbbox() is None
 
 
-def test_pdf_texts_go_through_the_translator() -> None:
-    catalogue = {
-        SCAN_TEXT: "Scan the code with your phone. Then you can always send us a message.",
-        VALID_UNTIL_TEXT: "This code works until {date}.",
-    }
-    data = render_cards_pdf(_cards(1), translate=catalogue.__getitem__, locale="en")
-    text = " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
-    assert catalogue[SCAN_TEXT] in text
-    assert "This code works until Tuesday 3 March 2026." in text
+def _pdf_text(cards: list[InviteCard]) -> str:
+    reader = PdfReader(io.BytesIO(render_cards_pdf(cards)))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def _card(language: str, **changes: str) -> InviteCard:
+    return dataclasses.replace(_cards(1)[0], language=language, **changes)
+
+
+def test_card_for_a_dutch_youth_is_only_dutch() -> None:
+    layout = card_layout(_card("nl"))
+    assert [rtl for rtl, _lines in layout.blocks] == [False]
+    assert "Scan the code" not in _pdf_text([_card("nl"), _card("nl")])
+
+
+@pytest.mark.parametrize(
+    ("language", "until"),
+    [
+        ("en", "This code works until March 3, 2026."),
+        ("pl", "Ten kod jest ważny do 3 marca 2026."),
+        ("tr", "Bu kod 3 Mart 2026 tarihine kadar geçerli."),
+        # Babel's date ends in "р.": that period also ends the sentence, no "р.."
+        ("uk", "Цей код дійсний до 3 березня 2026 р."),
+    ],
+)
+def test_card_says_it_again_in_the_youths_language(language: str, until: str) -> None:
+    text = _pdf_text([_card(language)])
+    assert "Deze code is geldig tot dinsdag 3 maart 2026." in text  # for the teacher
+    assert gettext(SCAN_TEXT, language) != SCAN_TEXT
+    assert gettext(SCAN_TEXT, language) in text
+    assert until in text
+    assert text.index("Deze code is geldig") < text.index(until)
+
+
+def test_arabic_is_joined_and_right_to_left() -> None:
+    layout = card_layout(_card("ar"))
+    (dutch_rtl, _dutch), (rtl, lines) = layout.blocks
+    assert (dutch_rtl, rtl) == (False, True)
+    drawn = "".join(lines)
+    # Only joined letter forms (presentation forms) are drawn: a bare letter prints unjoined.
+    assert not [ch for ch in drawn if "\u0621" <= ch <= "\u064a"]
+    assert any("\ufe70" <= ch <= "\ufeff" for ch in drawn)
+    # Drawn left to right, the visual order is the reading order reversed: undoing it gives the
+    # translation back, line by line and in the youth's reading order.
+    expected = reshape(gettext(SCAN_TEXT, "ar"))
+    assert " ".join(get_display(line) for line in lines).startswith(expected[:20])
+    assert set(drawn) - {" "} <= set(_pdf_text([_card("ar")]))  # those forms are in the PDF
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_every_card_fits_even_with_the_longest_names_allowed(language: str) -> None:
+    longest = _card(
+        language,
+        first_name="Anna-" + "Marie" * 23,  # first_name and last_name are at most 120 characters
+        last_name="van " + "Berghe" * 19,
+        school_name="Praktijkonderwijs " * 11,  # School.name is at most 200 characters
+    )
+    layout = card_layout(longest)
+    assert layout.height <= A4[1] / 2 - 20 * mm
+    assert len(layout.name_lines) == 2 and layout.name_lines[1].endswith("…")
+    assert render_cards_pdf([longest]).startswith(b"%PDF-")
+
+
+def test_a_short_card_keeps_the_largest_sizes() -> None:
+    layout = card_layout(_card("nl"))
+    assert (layout.qr_size, layout.text_size) == (QR_SIZE, 11.0)
 
 
 def test_empty_list_gives_a_valid_pdf() -> None:
