@@ -37,9 +37,17 @@ def delivery_status(
     last_error: str | None,
     attempts: int,
     zone: tzinfo,
+    email_status: str | None = None,
+    emailed_at: datetime | None = None,
 ) -> Delivery | None:
     """The delivery line for a message whose outbox row has `status`; None without a row
-    (messages logged before the link existed, or a row the retention sweep removed)."""
+    (messages logged before the link existed, or a row the retention sweep removed).
+
+    A message to a coordinator that went by e-mail (`email_status`: no Telegram link, or
+    Telegram refused it) is described by the e-mail, the way it finally went.
+    """
+    if email_status is not None:
+        return _by_email(email_status, emailed_at, telegram_tried=status is not None, zone=zone)
     if status is None:
         return None
     if status == Status.SENT:
@@ -65,6 +73,30 @@ def delivery_status(
         )
     # A status added later without a sentence here shows nothing rather than a guess (a test
     # walks every `Status`, so that does not go unnoticed).
+    return None
+
+
+def _by_email(
+    email_status: str, emailed_at: datetime | None, *, telegram_tried: bool, zone: tzinfo
+) -> Delivery | None:
+    # The values `bot.watchers.notify` writes to `EscalationMessage.email_status`.
+    if email_status == "sent":
+        when = moment(emailed_at, zone)
+        if telegram_tried:
+            text = _(
+                "Via Telegram lukte het niet. Daarom per e-mail verzonden op {moment}.", moment=when
+            )
+        else:
+            text = _("Per e-mail verzonden op {moment}.", moment=when)
+        return Delivery(SENT, text)
+    if email_status in ("pending", "sending"):
+        return Delivery(
+            QUEUED, _("Nog niet verzonden. Het bericht wacht om per e-mail verstuurd te worden.")
+        )
+    if email_status == "failed":
+        return Delivery(
+            FAILED, _("Niet aangekomen: de e-mail aan de coördinator kon niet worden verstuurd.")
+        )
     return None
 
 

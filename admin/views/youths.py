@@ -34,6 +34,7 @@ from bot.models import (
     StaffUser,
     Youth,
 )
+from bot.models.signals import EscalationMessage
 from bot.watchers import signals_for
 
 PAGE_SIZE = 50
@@ -316,14 +317,29 @@ async def _timeline(
             OutboxMessage.sent_at,
             OutboxMessage.last_error,
             OutboxMessage.attempts,
+            EscalationMessage.email_status,
+            EscalationMessage.emailed_at,
         )
         .outerjoin(StaffUser, col(StaffUser.id) == col(ChatMessage.author_staff_id))
         .outerjoin(OutboxMessage, col(OutboxMessage.id) == col(ChatMessage.outbox_id))
+        .outerjoin(
+            EscalationMessage,
+            col(EscalationMessage.id) == col(ChatMessage.escalation_message_id),
+        )
         .where(col(ChatMessage.youth_id) == youth_id)
         .order_by(col(ChatMessage.created_at).desc())
         .limit(TIMELINE_LIMIT)
     )
-    for message, author, status, sent_at, last_error, attempts in messages:
+    for (
+        message,
+        author,
+        status,
+        sent_at,
+        last_error,
+        attempts,
+        email_status,
+        emailed_at,
+    ) in messages:
         incoming = message.direction == "in"
         if incoming:
             title = _("Bericht van jongere")
@@ -350,6 +366,8 @@ async def _timeline(
                     last_error=last_error,
                     attempts=attempts or 0,
                     zone=zone,
+                    email_status=email_status,
+                    emailed_at=emailed_at,
                 ),
             )
         )

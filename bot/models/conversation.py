@@ -58,6 +58,11 @@ class ChatMessage(SQLModel, table=True):
     outbox_id: int | None = Field(
         default=None, foreign_key="outboxmessage.id", ondelete="SET NULL", index=True
     )
+    # A message to a coordinator about the youth also points at its record there, which tells
+    # whether it went by e-mail (no Telegram link, or Telegram refused it) and how that went.
+    escalation_message_id: int | None = Field(
+        default=None, foreign_key="escalationmessage.id", ondelete="SET NULL", index=True
+    )
     # Set `outbox=row` on a new message: the flush that inserts both fills in `outbox_id`, so
     # the answer path keeps its one flush (the outbox row's id is unknown until then). Never
     # loaded: reading it in async code would be a lazy load, so it raises instead.

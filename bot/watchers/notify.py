@@ -298,6 +298,7 @@ class Notifier:
                     text=composed.text,
                     created_at=now,
                     outbox=outbox,
+                    escalation_message_id=record.id,
                 )
             )
         return record

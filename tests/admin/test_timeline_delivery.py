@@ -292,3 +292,50 @@ async def test_an_alert_to_the_coordinator_is_not_called_a_message_to_the_youth(
     assert "Bericht aan de coördinator over deze jongere" in item
     assert "Bericht aan jongere" not in item
     assert 'data-delivery="sent"' in item
+
+
+@pytest.mark.parametrize(
+    ("status", "email_status", "state", "sentence"),
+    [
+        (
+            None,
+            "pending",
+            "queued",
+            "Nog niet verzonden. Het bericht wacht om per e-mail verstuurd te worden.",
+        ),
+        (
+            Status.FAILED,
+            "sending",
+            "queued",
+            "Nog niet verzonden. Het bericht wacht om per e-mail verstuurd te worden.",
+        ),
+        (None, "sent", "sent", "Per e-mail verzonden op zaterdag 5 december, 13:30."),
+        (
+            Status.FAILED,
+            "sent",
+            "sent",
+            "Via Telegram lukte het niet. Daarom per e-mail verzonden op "
+            "zaterdag 5 december, 13:30.",
+        ),
+        (
+            None,
+            "failed",
+            "failed",
+            "Niet aangekomen: de e-mail aan de coördinator kon niet worden verstuurd.",
+        ),
+    ],
+)
+def test_an_alert_that_went_by_email_is_described_by_the_email(
+    status, email_status, state, sentence
+):
+    # `bot.watchers.notify` e-mails a coordinator without Telegram, or one Telegram refused.
+    shown = delivery_status(
+        status,
+        sent_at=None,
+        last_error="blocked" if status else None,
+        attempts=1 if status else 0,
+        zone=ZONE,
+        email_status=email_status,
+        emailed_at=datetime(2026, 12, 5, 12, 30, tzinfo=UTC),
+    )
+    assert shown is not None and (shown.state, shown.text) == (state, sentence)

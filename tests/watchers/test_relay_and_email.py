@@ -3,15 +3,29 @@ Telegram replies; e-mail when a coordinator has no Telegram or Telegram refuses.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlmodel import select
 
+from admin.views.youths import _timeline
 from bot.models import ChatMessage, StaffUser
 from bot.watchers import RelayError, escalation_tick
 
 from .conftest import COORDINATOR_CHAT, PANEL
 
 pytestmark = pytest.mark.db
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+async def _alert_delivery(world, youth_id):
+    """The delivery line of the alert on the youth's timeline in the panel."""
+    async with world.database.session() as session:
+        items = await _timeline(session, youth_id, True, ZONE)
+    [alert] = [i for i in items if i.title == "Bericht aan de coördinator over deze jongere"]
+    assert alert.delivery is not None
+    return alert.delivery.state, alert.delivery.text
 
 
 def _message_id(world, chat, startswith):
@@ -116,6 +130,9 @@ async def test_a_coordinator_without_telegram_gets_the_alert_by_email(world):
     assert body.startswith("In Beeld: Lisa (Pro Tilburg) heeft aandacht nodig.")
     assert f"/youths/{youth_id}" in body
     assert "Achternaam" not in body and "fiets" not in body
+    state, text = await _alert_delivery(world, youth_id)
+    assert state == "sent"
+    assert text.startswith("Per e-mail verzonden op ")
 
     # A message from the youth is announced by mail without its words.
     await world.say(904, "wanneer bel je?")
@@ -137,6 +154,9 @@ async def test_when_telegram_refuses_the_alert_it_goes_by_email(world):
     [mail] = world.mailbox.messages
     assert mail["Subject"] == "In Beeld: melding over Sem"
     assert (await escalation_tick(world.watchers)).emails_sent == 0  # only once
+    state, text = await _alert_delivery(world, youth_id)
+    assert state == "sent"
+    assert text.startswith("Via Telegram lukte het niet. Daarom per e-mail verzonden op ")
 
     # Urgent alerts go directly, so the fallback is immediate; the backup still gets Telegram.
     await world.say(905, "ik wil dood")

@@ -1,5 +1,6 @@
-"""Migration 0013 links chat messages to outbox rows: existing rows survive both ways, and the
-database itself empties a link when its outbox row is deleted (ON DELETE SET NULL)."""
+"""Migrations 0013 and 0014 link chat messages to their outbox row and to their escalation
+message: existing rows survive both ways, and the database itself empties a link when the row
+it points at is deleted (ON DELETE SET NULL)."""
 
 from __future__ import annotations
 
@@ -64,7 +65,52 @@ async def test_the_link_upgrades_downgrades_and_empties_on_delete(database_url: 
         await migrate_to(database, BEFORE, down=True)
         assert "outbox_id" not in await _columns(database)
         assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
+        await migrate_to(database, "head")
+        assert await migrate.is_up_to_date(database)
+    finally:
+        await database.dispose()
+
+
+EMAIL_ROWS = [
+    "INSERT INTO staffuser (id, email, name, role, language, created_at)"
+    " VALUES (1, 'a@example.nl', 'Anouk', 'coordinator', 'nl', :now)",
+    "INSERT INTO escalationmessage (id, youth_id, staff_user_id, kind, email_status, created_at)"
+    " VALUES (1, 1, 1, 'alert', 'sent', :now)",
+]
+
+
+async def test_the_escalation_message_link_upgrades_downgrades_and_empties_on_delete(
+    database_url: str, clock
+):
+    database = Database(database_url)
+    try:
         await migrate_to(database, LINKED)
+        async with database.engine.begin() as connection:
+            for statement in ROWS + EMAIL_ROWS:
+                await connection.execute(text(statement), {"now": clock.now()})
+
+        await migrate_to(database, "0014")
+        assert "escalation_message_id" in await _columns(database)
+        assert (
+            await _scalar(database, "SELECT escalation_message_id FROM chatmessage WHERE id = 1")
+            is None
+        )
+        async with database.engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE chatmessage SET escalation_message_id = 1 WHERE id = 1")
+            )
+        async with database.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM escalationmessage WHERE id = 1"))
+        assert (
+            await _scalar(database, "SELECT escalation_message_id FROM chatmessage WHERE id = 1")
+            is None
+        )
+        assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
+
+        await migrate_to(database, LINKED, down=True)
+        assert "escalation_message_id" not in await _columns(database)
+        assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
+        await migrate_to(database, "head")
         assert await migrate.is_up_to_date(database)
     finally:
         await database.dispose()
