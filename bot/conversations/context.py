@@ -65,4 +65,4 @@ async def _facts(session: AsyncSession, youth: Youth) -> Any:
         .scalar_subquery()
         .label("checkins"),
     )
-    return (await session.execute(statement)).one()
+    return (await session.exec(statement)).one()
