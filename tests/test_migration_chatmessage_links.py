@@ -5,7 +5,7 @@ it points at is deleted (ON DELETE SET NULL)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import Executable, column, delete, inspect, select, table, text, update
 
 from bot.storage import migrate
 from bot.storage.db import Database
@@ -38,37 +38,10 @@ async def _columns(database: Database) -> set[str]:
         )
 
 
-async def _scalar(database: Database, query: str) -> object:
+async def _scalar(database: Database, query: str | Executable) -> object:
     async with database.engine.connect() as connection:
-        return (await connection.execute(text(query))).scalar_one()
-
-
-async def test_the_link_upgrades_downgrades_and_empties_on_delete(database_url: str, clock):
-    database = Database(database_url)
-    try:
-        await migrate_to(database, BEFORE)
-        async with database.engine.begin() as connection:
-            for statement in ROWS:
-                await connection.execute(text(statement), {"now": clock.now()})
-
-        await migrate_to(database, LINKED)
-        assert "outbox_id" in await _columns(database)
-        # Logged before the link existed: left empty, not guessed from chat and time.
-        assert await _scalar(database, "SELECT outbox_id FROM chatmessage WHERE id = 1") is None
-        async with database.engine.begin() as connection:
-            await connection.execute(text("UPDATE chatmessage SET outbox_id = 1 WHERE id = 1"))
-        async with database.engine.begin() as connection:
-            await connection.execute(text("DELETE FROM outboxmessage WHERE id = 1"))
-        assert await _scalar(database, "SELECT outbox_id FROM chatmessage WHERE id = 1") is None
-        assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
-
-        await migrate_to(database, BEFORE, down=True)
-        assert "outbox_id" not in await _columns(database)
-        assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
-        await migrate_to(database, "head")
-        assert await migrate.is_up_to_date(database)
-    finally:
-        await database.dispose()
+        statement = text(query) if isinstance(query, str) else query
+        return (await connection.execute(statement)).scalar_one()
 
 
 EMAIL_ROWS = [
@@ -79,36 +52,39 @@ EMAIL_ROWS = [
 ]
 
 
-async def test_the_escalation_message_link_upgrades_downgrades_and_empties_on_delete(
-    database_url: str, clock
+@pytest.mark.parametrize(
+    ("before", "linked", "link", "target", "rows"),
+    [
+        (BEFORE, LINKED, "outbox_id", "outboxmessage", ROWS),
+        (LINKED, "0014", "escalation_message_id", "escalationmessage", ROWS + EMAIL_ROWS),
+    ],
+)
+async def test_the_link_upgrades_downgrades_and_empties_on_delete(
+    database_url: str, clock, before: str, linked: str, link: str, target: str, rows: list[str]
 ):
+    chat = table("chatmessage", column("id"), column(link))
+    link_of_row_1 = select(chat.c[link]).where(chat.c.id == 1)
     database = Database(database_url)
     try:
-        await migrate_to(database, LINKED)
+        await migrate_to(database, before)
         async with database.engine.begin() as connection:
-            for statement in ROWS + EMAIL_ROWS:
+            for statement in rows:
                 await connection.execute(text(statement), {"now": clock.now()})
 
-        await migrate_to(database, "0014")
-        assert "escalation_message_id" in await _columns(database)
-        assert (
-            await _scalar(database, "SELECT escalation_message_id FROM chatmessage WHERE id = 1")
-            is None
-        )
+        await migrate_to(database, linked)
+        assert link in await _columns(database)
+        # Logged before the link existed: left empty, not guessed from chat and time.
+        assert await _scalar(database, link_of_row_1) is None
         async with database.engine.begin() as connection:
-            await connection.execute(
-                text("UPDATE chatmessage SET escalation_message_id = 1 WHERE id = 1")
-            )
+            await connection.execute(update(chat).where(chat.c.id == 1).values({link: 1}))
         async with database.engine.begin() as connection:
-            await connection.execute(text("DELETE FROM escalationmessage WHERE id = 1"))
-        assert (
-            await _scalar(database, "SELECT escalation_message_id FROM chatmessage WHERE id = 1")
-            is None
-        )
+            parent = table(target, column("id"))
+            await connection.execute(delete(parent).where(parent.c.id == 1))
+        assert await _scalar(database, link_of_row_1) is None
         assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
 
-        await migrate_to(database, LINKED, down=True)
-        assert "escalation_message_id" not in await _columns(database)
+        await migrate_to(database, before, down=True)
+        assert link not in await _columns(database)
         assert await _scalar(database, "SELECT count(*) FROM chatmessage") == 1
         await migrate_to(database, "head")
         assert await migrate.is_up_to_date(database)
