@@ -10,6 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN groupadd --system inbeeld && useradd --system --gid inbeeld --home-dir /app inbeeld
 
+# The invitation cards' font, with Arabic and Cyrillic (slim images have no fonts).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot

@@ -25,6 +25,8 @@ def test_dockerfile_is_conventional():
     assert users and users[-1] not in ("root", "0")
     assert any("/healthz" in h for h in _instructions("HEALTHCHECK"))
     assert _instructions("CMD") == ['["inbeeld", "run"]']
+    # Slim images have no fonts: without DejaVu the invitation cards print boxes for Arabic.
+    assert any("fonts-dejavu-core" in step for step in _instructions("RUN"))
 
 
 def test_compose_has_the_service_and_postgres():

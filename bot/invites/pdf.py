@@ -9,6 +9,7 @@ one after the other, left to right: Arabic is therefore first given its joined l
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,8 @@ from reportlab.pdfgen.canvas import Canvas
 from bot.i18n import SOURCE_LANGUAGE, Y_, gettext, is_rtl
 from bot.invites.cards import InviteCard
 
+log = logging.getLogger(__name__)
+
 SCAN_TEXT = Y_("Scan de code met je telefoon. Dan kun je ons altijd een berichtje sturen.")
 # Translators: {date} is a date written out, such as "3 maart 2026".
 VALID_UNTIL_TEXT = Y_("Deze code is geldig tot {date}.")
@@ -44,9 +47,10 @@ _SIZES = ((QR_SIZE, 11.0), (52 * mm, 10.0), (46 * mm, 9.0), (40 * mm, 8.0))
 
 _FONT = "InBeeldSans"
 _FONT_BOLD = "InBeeldSans-Bold"
-# DejaVu covers names such as "Şükrü" or "Łukasz", Cyrillic and Arabic; reportlab's bundled
-# Vera (Latin only) is the fallback.
-_DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# DejaVu (Debian's fonts-dejavu-core, installed by the Dockerfile and .ci/run) covers names such
+# as "Şükrü" or "Łukasz", Cyrillic and Arabic. reportlab's bundled Vera is the fallback: it has
+# no Arabic or Cyrillic, which would print as empty boxes, so its use is logged.
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 Translate = Callable[[str, str], str]
 
@@ -54,11 +58,16 @@ Translate = Callable[[str, str], str]
 def _register_fonts() -> None:
     if _FONT in pdfmetrics.getRegisteredFontNames():
         return
-    regular, bold = _DEJAVU, _DEJAVU.with_name("DejaVuSans-Bold.ttf")
+    regular, bold = DEJAVU, DEJAVU.with_name("DejaVuSans-Bold.ttf")
     if regular.is_file() and bold.is_file():
         pdfmetrics.registerFont(TTFont(_FONT, str(regular)))
         pdfmetrics.registerFont(TTFont(_FONT_BOLD, str(bold)))
     else:
+        log.warning(
+            "invitation cards: DejaVu Sans not found, so Arabic and Ukrainian texts and names "
+            "print as empty boxes; install fonts-dejavu-core",
+            extra={"looked_for": str(regular)},
+        )
         pdfmetrics.registerFont(TTFont(_FONT, "Vera.ttf"))
         pdfmetrics.registerFont(TTFont(_FONT_BOLD, "VeraBd.ttf"))
 

@@ -15,6 +15,7 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 
 from bot.i18n import SUPPORTED_LANGUAGES, gettext
 from bot.invites import (
@@ -205,3 +206,16 @@ def test_qr_keeps_the_four_module_quiet_zone_scanners_need() -> None:
     assert module >= 1 and remainder == 0
     assert (left, top) == (4 * module, 4 * module)
     assert (image.width - right, image.height - bottom) == (4 * module, 4 * module)
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_the_card_font_has_a_glyph_for_every_character_printed(language: str) -> None:
+    # Needs DejaVu (fonts-dejavu-core, which .ci/run and the Dockerfile install): reportlab's
+    # fallback font (Vera) has no Arabic or Cyrillic, and would print empty boxes.
+    card = _card(language, first_name="Şükrü Łukasz", last_name="Müller-Yılmaz")
+    layout = card_layout(card)
+    printed = "".join(layout.name_lines) + "".join(
+        line for _rtl, lines in layout.blocks for line in lines
+    )
+    glyphs = pdfmetrics.getFont("InBeeldSans").face.charToGlyph
+    assert [ch for ch in set(printed) if ch != " " and ord(ch) not in glyphs] == []
