@@ -36,6 +36,7 @@ async def test_invitations_page_lists_only_the_users_schools(make_client, databa
     assert f'data-school-id="{world.school_a.id}"' in page
     assert f'data-school-id="{world.school_b.id}"' not in page
     assert 'id="revoke-warning"' in page
+    assert "Kiest de leerling een andere taal, dan staat de uitleg er ook in die taal" in page
     admin = await signed_in(make_client, database, clock, world.admin)
     page = await (await admin.get("/invitations")).text()
     assert f'data-school-id="{world.school_b.id}"' in page
