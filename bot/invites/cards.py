@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
-CSV_COLUMNS = ("roepnaam", "achternaam", "school", "link", "geldig tot")
+# "taal" last, so a mail merge built on the earlier columns keeps working.
+CSV_COLUMNS = ("roepnaam", "achternaam", "school", "link", "geldig tot", "taal")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -37,6 +40,14 @@ def _safe_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def _language_in_dutch(code: str) -> str:
+    """ "Arabisch" for "ar": the column is read by school staff (a mail merge picks the text)."""
+    try:
+        return Locale("nl").languages.get(code, code)
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
 def render_cards_csv(cards: Iterable[InviteCard]) -> bytes:
     """UTF-8 with BOM, ';'-separated, CRLF: what Dutch Excel opens correctly on a double click."""
     buffer = io.StringIO(newline="")
@@ -50,6 +61,7 @@ def render_cards_csv(cards: Iterable[InviteCard]) -> bytes:
                 _safe_cell(card.school_name),
                 card.link,
                 card.expires_on.strftime("%d-%m-%Y"),
+                _language_in_dutch(card.language),
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")

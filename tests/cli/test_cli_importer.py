@@ -124,7 +124,7 @@ def test_import_dry_run_then_real_then_cards(inbeeld, database_url, tmp_path):
     status, out, _ = inbeeld("invites", "--format", "csv", "--output", str(cards_csv))
     assert status == 0 and "40 invitations" in out
     rows = list(csv.reader(io.StringIO(cards_csv.read_text(encoding="utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["roepnaam", "achternaam", "school", "link", "geldig tot"]
+    assert rows[0] == ["roepnaam", "achternaam", "school", "link", "geldig tot", "taal"]
     assert len(rows) == 41
     assert {"Daan", "Kerem", "Ömer"} <= {row[0] for row in rows[1:]}
     assert all(row[3].startswith("https://t.me/InBeeldTestBot?start=") for row in rows[1:])

@@ -57,10 +57,17 @@ def test_csv_opens_in_dutch_excel_and_round_trips() -> None:
     text = data.decode("utf-8-sig")
     assert "\r\n" in text
     read = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
-    assert read[0] == ["roepnaam", "achternaam", "school", "link", "geldig tot"]
+    assert read[0] == ["roepnaam", "achternaam", "school", "link", "geldig tot", "taal"]
     assert read[1:] == [
-        [c.first_name, c.last_name, c.school_name, c.link, "03-03-2026"] for c in cards
+        [c.first_name, c.last_name, c.school_name, c.link, "03-03-2026", "Nederlands"]
+        for c in cards
     ]
+
+
+def test_csv_names_the_youths_language_in_dutch() -> None:
+    cards = [_card(language) for language in ("ar", "tr", "uk")]
+    read = list(csv.reader(io.StringIO(render_cards_csv(cards).decode("utf-8-sig")), delimiter=";"))
+    assert [row[5] for row in read[1:]] == ["Arabisch", "Turks", "Oekraïens"]
 
 
 def test_csv_defuses_values_excel_would_run_as_formulas() -> None:
