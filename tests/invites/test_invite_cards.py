@@ -135,10 +135,12 @@ def _card(language: str, **changes: str) -> InviteCard:
     return dataclasses.replace(_cards(1)[0], language=language, **changes)
 
 
-def test_card_for_a_dutch_youth_is_only_dutch() -> None:
-    layout = card_layout(_card("nl"))
+@pytest.mark.parametrize("language", ["nl", "so"])  # "so": a language without a catalog
+def test_card_without_another_language_is_only_dutch(language: str) -> None:
+    layout = card_layout(_card(language))
     assert [rtl for rtl, _lines in layout.blocks] == [False]
-    assert "Scan the code" not in _pdf_text([_card("nl"), _card("nl")])
+    text = _pdf_text([_card(language), _card(language)])
+    assert text.count("Scan de code met je telefoon.") == 2
 
 
 @pytest.mark.parametrize(
