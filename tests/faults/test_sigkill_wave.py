@@ -67,8 +67,18 @@ async def kill_at_a_random_moment(
 ) -> str:
     """SIGKILL after a random number of fresh deliveries (or a random start-up moment)."""
     if rng.random() < 0.2:
-        # Start-up: imports, migrations check, reconcile, the first claim.
-        await asyncio.sleep(rng.uniform(0.3, 2.0))
+        # Start-up: imports, migrations check, reconcile, the first claim. At the latest when
+        # this process delivers its first message: on a fast machine a fixed delay would reach
+        # far into the wave (at 1,000/s the whole wave can end before the twenty kills do).
+        loop = asyncio.get_running_loop()
+        until = loop.time() + rng.uniform(0.3, 2.0)
+        before = delivered_total(emulator)
+        while (
+            loop.time() < until
+            and delivered_total(emulator) == before
+            and process.returncode is None
+        ):
+            await emulator.control.state.chats_changed.wait(0.01)
         moment = "start-up"
     else:
         target = delivered_total(emulator) + rng.randint(1, 150)
