@@ -636,7 +636,7 @@ async def _add_new(
             rows.append(to_row(youth_id, contact).model_dump(exclude={"id"}))
     if rows:
         # One statement for the youth's reminders and silence check, not one each.
-        await session.execute(insert(_CONTACTS), rows)
+        await session.exec(insert(_CONTACTS), params=rows)
 
 
 async def _last_asked(session: AsyncSession, parent: ScheduledContact) -> datetime:

@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, insert, select
-from sqlmodel import col
+from sqlalchemy import func, insert
+from sqlmodel import col, select
 
 from bot.channels.base import OutgoingMessage
 from bot.delivery import PRIORITY_ROUTINE, Dispatcher, Status
@@ -87,10 +87,10 @@ async def wave(
         for youth, chat in youths
     ]
     async with database.transaction() as session:
-        await session.execute(insert(OutboxMessage), rows)
+        await session.exec(insert(OutboxMessage), params=rows)
     # The texts name the row ids, which exist only now.
     async with database.transaction() as session:
-        for row in (await session.execute(select(OutboxMessage))).scalars():
+        for row in (await session.exec(select(OutboxMessage))).all():
             row.payload = OutgoingMessage(chat_id=row.chat_id, text=f"wave {row.id}").to_payload()
             session.add(row)
     return len(rows)
@@ -121,7 +121,7 @@ async def tally(database: Database, control: EmulatorControl, chats: list[int]) 
         if first_seen != sorted(first_seen):
             out_of_order += 1
     async with database.session() as session:
-        rows = (await session.execute(select(OutboxMessage.id, OutboxMessage.status))).all()
+        rows = (await session.exec(select(OutboxMessage.id, OutboxMessage.status))).all()
     result = Tally(rows=len(rows), out_of_order_chats=out_of_order)
     for row_id, status in rows:
         result.status[status] += 1
@@ -150,14 +150,14 @@ async def drain_until_settled(
         await dispatcher.drain()
         async with database.session() as session:
             upcoming = (
-                await session.execute(
+                await session.exec(
                     select(func.min(OutboxMessage.not_before)).where(
                         col(OutboxMessage.status).in_(
                             [Status.PENDING, Status.CLAIMED, Status.SENDING]
                         )
                     )
                 )
-            ).scalar_one()
+            ).one()
         if upcoming is None:
             return
         if loop.time() > deadline:

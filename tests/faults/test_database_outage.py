@@ -27,8 +27,9 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import func
 from sqlalchemy.engine import make_url
+from sqlmodel import select
 
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import UpdateProcessor, webhook_route
@@ -202,11 +203,9 @@ async def test_updates_during_a_database_outage_are_all_handled_once(postgres_ur
 
     async with database.session() as session:
         consents = Counter(
-            (await session.execute(select(ConsentEvent.youth_id, ConsentEvent.action))).all()
+            (await session.exec(select(ConsentEvent.youth_id, ConsentEvent.action))).all()
         )
-        handled = (
-            await session.execute(select(func.count()).select_from(InboundUpdate))
-        ).scalar_one()
+        handled = (await session.exec(select(func.count()).select_from(InboundUpdate))).one()
     await database.dispose()
     await proxy.cut()
 
@@ -356,11 +355,9 @@ async def outage_against_the_process(postgres_url: str, tmp_path, key: str) -> N
     database = Database(postgres_url)
     async with database.session() as session:
         consents = Counter(
-            (await session.execute(select(ConsentEvent.youth_id, ConsentEvent.action))).all()
+            (await session.exec(select(ConsentEvent.youth_id, ConsentEvent.action))).all()
         )
-        handled = (
-            await session.execute(select(func.count()).select_from(InboundUpdate))
-        ).scalar_one()
+        handled = (await session.exec(select(func.count()).select_from(InboundUpdate))).one()
     await database.dispose()
     figures = {
         "outage_seconds": OUTAGE_SECONDS,

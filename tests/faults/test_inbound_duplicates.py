@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import select
 from telegram import Update
 
 from bot.channels.telegram import TelegramChannel, make_bot
@@ -139,12 +140,12 @@ async def start_checkins(database: Database, clock: ManualClock, outreach: Outre
     """Move the clock to the first planned check-in (the same for every youth) and tick."""
     async with database.session() as session:
         first = (
-            await session.execute(
+            await session.exec(
                 select(func.min(ScheduledContact.due_at)).where(
                     ScheduledContact.kind == "checkin", ScheduledContact.status == "planned"
                 )
             )
-        ).scalar_one()
+        ).one()
     assert first is not None, "onboarding planned no check-in"
     clock.set(first + timedelta(minutes=1))
     report = await outreach.tick()
@@ -224,12 +225,12 @@ async def play(database_url: str, rng: random.Random | None) -> Run:
     async with database.session() as session:
 
         async def count(model: Any) -> int:
-            return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+            return (await session.exec(select(func.count()).select_from(model))).one()
 
         consents = Counter(
-            (await session.execute(select(ConsentEvent.youth_id, ConsentEvent.action))).all()
+            (await session.exec(select(ConsentEvent.youth_id, ConsentEvent.action))).all()
         )
-        signals = Counter((await session.execute(select(Signal.youth_id, Signal.rule_id))).all())
+        signals = Counter((await session.exec(select(Signal.youth_id, Signal.rule_id))).all())
         run.facts = {
             "inbound_updates": await count(InboundUpdate),
             "answers": await count(Answer),

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.models import ConsentEvent, Region, ScheduledContact, School, Youth
@@ -83,7 +83,7 @@ async def cohort(database: Database, now: datetime) -> None:
 
 async def contacts(database: Database) -> list[ScheduledContact]:
     async with database.session() as session:
-        return list((await session.execute(select(ScheduledContact))).scalars())
+        return list((await session.exec(select(ScheduledContact))).all())
 
 
 async def test_the_first_tick_after_30_days_down_sends_one_contact_per_youth(
@@ -93,7 +93,7 @@ async def test_the_first_tick_after_30_days_down_sends_one_contact_per_youth(
     clock.set(at_local(START, time(12)))
     await cohort(database, clock.now())
     async with database.transaction() as session:
-        for youth in (await session.execute(select(Youth))).scalars():
+        for youth in (await session.exec(select(Youth))).all():
             await env.plans.sync(session, youth, clock.now())
     # Run until the outage, ticking every third day (a tick a day only costs test time).
     day = START

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.cohort.apply import import_cohort
 from bot.models import ConsentEvent, ScheduledContact, Youth
@@ -38,9 +39,9 @@ async def counts(database: Database) -> tuple[int, ...]:
         out = []
         for model in (Youth, ScheduledContact, ConsentEvent):
             statement = select(func.count()).select_from(model)
-            out.append((await session.execute(statement)).scalar_one())
+            out.append((await session.exec(statement)).one())
         duplicates = (
-            await session.execute(
+            await session.exec(
                 select(func.count())
                 .select_from(Youth)
                 .group_by(Youth.school_id, Youth.student_number)

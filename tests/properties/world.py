@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlmodel import select
 
 from bot.channels.base import Delivered, IncomingEvent, OutgoingMessage, SendOutcome
 from bot.channels.memory import MemoryChannel
@@ -176,11 +176,11 @@ class World:
 
     async def outbox(self) -> list[OutboxMessage]:
         async with self.database.session() as session:
-            return list((await session.execute(select(OutboxMessage))).scalars())
+            return list((await session.exec(select(OutboxMessage))).all())
 
     async def ledger(self) -> list[ConsentEvent]:
         async with self.database.session() as session:
-            return list((await session.execute(select(ConsentEvent))).scalars())
+            return list((await session.exec(select(ConsentEvent))).all())
 
     def last_buttons(self, chat: int) -> list[str]:
         for sent in reversed(self.sent):
