@@ -63,34 +63,46 @@ async def start_runner(database_url: str, api_url: str, key: str) -> asyncio.sub
 
 
 async def kill_at_a_random_moment(
-    process: asyncio.subprocess.Process, emulator: EmulatorServer, rng: random.Random
+    process: asyncio.subprocess.Process,
+    emulator: EmulatorServer,
+    rng: random.Random,
+    start_ups: list[float],
 ) -> str:
-    """SIGKILL after a random number of fresh deliveries (or a random start-up moment)."""
+    """SIGKILL after a random number of fresh deliveries, or at a random start-up moment.
+
+    `start_ups` collects how long the runs took from start to their first delivery: a start-up
+    kill lands at a random fraction of that, so it stays in start-up on a fast machine too
+    (a fixed delay would reach far into the wave there).
+    """
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    before = delivered_total(emulator)
     if rng.random() < 0.2:
-        # Start-up: imports, migrations check, reconcile, the first claim. At the latest when
-        # this process delivers its first message: on a fast machine a fixed delay would reach
-        # far into the wave (at 1,000/s the whole wave can end before the twenty kills do).
-        loop = asyncio.get_running_loop()
-        until = loop.time() + rng.uniform(0.3, 2.0)
-        before = delivered_total(emulator)
+        # Start-up: imports, migrations check, reconcile, the first claim.
+        span = sum(start_ups) / len(start_ups) if start_ups else 2.0
+        until = started + rng.uniform(0.15, 1.0) * span
         while (
             loop.time() < until
             and delivered_total(emulator) == before
             and process.returncode is None
         ):
             await emulator.control.state.chats_changed.wait(0.01)
-        moment = "start-up"
     else:
-        target = delivered_total(emulator) + rng.randint(1, 150)
+        target = before + rng.randint(1, 150)
+        first_delivery_seen = False
         while delivered_total(emulator) < target and process.returncode is None:
             await emulator.control.state.chats_changed.wait(0.05)
+            if not first_delivery_seen and delivered_total(emulator) > before:
+                first_delivery_seen = True
+                start_ups.append(loop.time() - started)
         # At least two send intervals, so a kill may land anywhere between two sends.
         await asyncio.sleep(rng.uniform(0, max(0.02, 2 / RATE)))
-        moment = "mid-wave"
     if process.returncode is None:
         process.send_signal(signal.SIGKILL)
     await process.wait()
-    return moment if process.returncode == -signal.SIGKILL else "finished-first"
+    if process.returncode != -signal.SIGKILL:
+        return "finished-first"
+    return "start-up" if delivered_total(emulator) == before else "mid-wave"
 
 
 async def test_sigkill_during_a_wave_loses_and_repeats_nothing(database_url: str) -> None:
@@ -107,6 +119,7 @@ async def sigkill_wave(database_url: str, key: str) -> None:
     total = await wave(database, now, youths, PER_YOUTH)
     rng = random.Random(SEED)
     moments: list[str] = []
+    start_ups: list[float] = []  # seconds from a run's start to its first delivery
     async with EmulatorServer(token=TOKEN, limits=Limits.off(), seed=SEED) as emulator:
         for _, chat in youths:
             emulator.control.add_user(chat, "Test").started = True
@@ -114,7 +127,7 @@ async def sigkill_wave(database_url: str, key: str) -> None:
         began = loop.time()
         for _ in range(KILLS):
             process = await start_runner(database_url, emulator.api_url, key)
-            moments.append(await kill_at_a_random_moment(process, emulator, rng))
+            moments.append(await kill_at_a_random_moment(process, emulator, rng, start_ups))
         process = await start_runner(database_url, emulator.api_url, key)
         _out, err = await asyncio.wait_for(process.communicate(), timeout=120)
         assert process.returncode == 0, err.decode()[-3000:]
@@ -126,6 +139,7 @@ async def sigkill_wave(database_url: str, key: str) -> None:
         "messages": total,
         "kills": sum(1 for m in moments if m != "finished-first"),
         "kills_mid_wave": moments.count("mid-wave"),
+        "kills_at_start_up": moments.count("start-up"),
         "delivered": result.delivered_once,
         "lost": len(result.lost),
         "duplicates": result.duplicates,
