@@ -61,7 +61,7 @@ def render_cards_csv(cards: Iterable[InviteCard]) -> bytes:
                 _safe_cell(card.school_name),
                 card.link,
                 card.expires_on.strftime("%d-%m-%Y"),
-                _language_in_dutch(card.language),
+                _safe_cell(_language_in_dutch(card.language)),
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")
