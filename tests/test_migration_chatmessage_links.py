@@ -9,7 +9,7 @@ from sqlalchemy import Executable, column, delete, inspect, select, table, text,
 
 from bot.storage import migrate
 from bot.storage.db import Database
-from tests.migrations import migrate_to
+from tests.migrations import migrate_to, rows_at
 
 pytestmark = pytest.mark.db
 
@@ -66,10 +66,7 @@ async def test_the_link_upgrades_downgrades_and_empties_on_delete(
     link_of_row_1 = select(chat.c[link]).where(chat.c.id == 1)
     database = Database(database_url)
     try:
-        await migrate_to(database, before)
-        async with database.engine.begin() as connection:
-            for statement in rows:
-                await connection.execute(text(statement), {"now": clock.now()})
+        await rows_at(database, before, rows, clock.now())
 
         await migrate_to(database, linked)
         assert link in await _columns(database)

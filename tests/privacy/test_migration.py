@@ -12,7 +12,7 @@ from bot.models import Answer, ChatMessage, OutboxMessage, Signal, Youth
 from bot.privacy.crypto import KeyRing, new_key, use_key_ring
 from bot.storage import migrate
 from bot.storage.db import Database
-from tests.migrations import migrate_to
+from tests.migrations import migrate_to, rows_at
 
 pytestmark = pytest.mark.db
 
@@ -62,10 +62,7 @@ async def _raw(database: Database) -> list[str]:
 async def test_existing_rows_are_encrypted_and_decrypted_back(database_url: str, clock):
     database = Database(database_url)
     try:
-        await migrate_to(database, BEFORE)
-        async with database.engine.begin() as connection:
-            for statement in ROWS:
-                await connection.execute(text(statement), {"now": clock.now()})
+        await rows_at(database, BEFORE, ROWS, clock.now())
         ring = KeyRing([new_key()])
         with use_key_ring(ring):
             await migrate_to(database, ENCRYPTING)
