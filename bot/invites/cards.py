@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 # "taal" last, so a mail merge built on the earlier columns keeps working.
 CSV_COLUMNS = ("roepnaam", "achternaam", "school", "link", "geldig tot", "taal")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_DUTCH_LANGUAGE_NAMES = Locale("nl").languages  # loaded once, not per row
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +43,7 @@ def _safe_cell(text: str) -> str:
 
 def _language_in_dutch(code: str) -> str:
     """ "Arabisch" for "ar": the column is read by school staff (a mail merge picks the text)."""
-    try:
-        return Locale("nl").languages.get(code, code)
-    except (ValueError, UnknownLocaleError):
-        return code
+    return _DUTCH_LANGUAGE_NAMES.get(code, code)
 
 
 def render_cards_csv(cards: Iterable[InviteCard]) -> bytes:
