@@ -131,10 +131,10 @@ class WatchersService:
         if youth.telegram_chat_id is not None:
             message = OutgoingMessage(chat_id=youth.telegram_chat_id, text=reply_text)
             if self.direct is not None:
-                row = outbox = await self.direct.prepare(
+                outbox = await self.direct.prepare(
                     session, message, youth_id=youth.id, staff_user_id=None, now=now
                 )
-                row_id, direct = row.id, self.direct
+                row_id, direct = outbox.id, self.direct
                 after_commit(
                     session,
                     lambda: self.spawn(lambda: direct.send(row_id, message)),  # type: ignore[arg-type]
