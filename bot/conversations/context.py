@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import Y_, gettext
@@ -41,28 +41,42 @@ async def flow_context(
     return context
 
 
-async def _facts(session: AsyncSession, youth: Youth) -> Any:
-    """School, coordinator and number of check-ins in one round trip (this runs per answer)."""
+def _facts_statement() -> Any:
     school = School.__table__
     staff = StaffUser.__table__
     conversation = Conversation.__table__
-    statement = select(
+    return select(
         select(school.c.name)
-        .where(school.c.id == youth.school_id)
+        .where(school.c.id == bindparam("school_id"))
         .scalar_subquery()
         .label("school_name"),
         select(school.c.contact_name)
-        .where(school.c.id == youth.school_id)
+        .where(school.c.id == bindparam("school_id"))
         .scalar_subquery()
         .label("school_contact"),
         select(staff.c.name)
-        .where(staff.c.id == youth.coordinator_id)
+        .where(staff.c.id == bindparam("coordinator_id"))
         .scalar_subquery()
         .label("coordinator"),
         select(func.count())
         .select_from(conversation)
-        .where(conversation.c.youth_id == youth.id, conversation.c.flow_id == "checkin")
+        .where(
+            conversation.c.youth_id == bindparam("youth_id"), conversation.c.flow_id == "checkin"
+        )
         .scalar_subquery()
         .label("checkins"),
     )
-    return (await session.exec(statement)).one()
+
+
+# Built once (see bot.storage.dialects): school, coordinator and number of check-ins in one
+# round trip, because this runs for every answer.
+FACTS = _facts_statement()
+
+
+async def _facts(session: AsyncSession, youth: Youth) -> Any:
+    params = {
+        "school_id": youth.school_id,
+        "coordinator_id": youth.coordinator_id,
+        "youth_id": youth.id,
+    }
+    return (await session.exec(FACTS, params=params)).one()  # type: ignore[call-overload]

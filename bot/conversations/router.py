@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 STOP_WORDS = frozenset({"stop", "stoppen", "hou op", "houop", "stop maar", "/stop"})
 AfterCommit = Callable[[], Awaitable[None]]
+# Built once: see bot.storage.dialects.
+YOUTH_BY_USER = select(Youth).where(Youth.telegram_user_id == bindparam("user_id"))
+STAFF_BY_CHAT = select(StaffUser).where(StaffUser.telegram_chat_id == bindparam("chat_id"))
 
 
 def _normal(text: str) -> str:
@@ -110,16 +114,10 @@ class InboundRouter:
     async def _route(
         self, session: AsyncSession, event: IncomingEvent, now: datetime, outcome: Outcome
     ) -> None:
-        youth = (
-            await session.exec(select(Youth).where(Youth.telegram_user_id == event.user_id))
-        ).first()
+        youth = (await session.exec(YOUTH_BY_USER, params={"user_id": event.user_id})).first()
         if youth is None and not _is_start(event):
             # Only a chat that is not a youth's can be a coordinator's: one lookup per answer.
-            staff = (
-                await session.exec(
-                    select(StaffUser).where(StaffUser.telegram_chat_id == event.chat_id)
-                )
-            ).first()
+            staff = (await session.exec(STAFF_BY_CHAT, params={"chat_id": event.chat_id})).first()
             if staff is not None:
                 await self.watchers.coordinator_update(session, staff, event, now)
                 return

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,11 +18,20 @@ from bot.conversations.outbound import reply
 from bot.delivery.outbox import PRIORITY_REPLY, PRIORITY_ROUTINE
 from bot.i18n import gettext
 from bot.models import Answer, Conversation, Youth
+from bot.storage.dialects import PerDialect
 from flows import engine
 from flows.engine import Step
 from flows.events import Event
 from flows.model import Flow
 from flows.state import FlowState
+
+# Built once: see bot.storage.dialects.
+ACTIVE_CONVERSATION = (
+    select(Conversation)
+    .where(Conversation.youth_id == bindparam("youth_id"), Conversation.status == "active")
+    .order_by(Conversation.id.desc())  # type: ignore[union-attr]
+    .limit(1)
+)
 
 
 @dataclass(frozen=True)
@@ -52,12 +61,7 @@ class FlowRunner:
         # No autoflush: a pending row (the inbound chat message just logged) cannot change which
         # conversation is open, and left pending it is written together with the reply's rows.
         with session.no_autoflush:
-            result = await session.exec(
-                select(Conversation)
-                .where(Conversation.youth_id == youth.id, Conversation.status == "active")
-                .order_by(Conversation.id.desc())  # type: ignore[union-attr]
-                .limit(1)
-            )
+            result = await session.exec(ACTIVE_CONVERSATION, params={"youth_id": youth.id})
             return result.first()
 
     async def start(
@@ -192,6 +196,22 @@ class FlowRunner:
             )
 
 
+def _upsert_answer(insert: Any) -> Any:
+    """One value per key per conversation; answering again replaces it."""
+    statement = insert(Answer)  # its VALUES come from the parameters given at execution
+    return statement.on_conflict_do_update(
+        index_elements=["conversation_id", "key"],
+        set_={
+            "value": statement.excluded.value,
+            "node_id": statement.excluded.node_id,
+            "answered_at": statement.excluded.answered_at,
+        },
+    )
+
+
+UPSERT_ANSWER = PerDialect(_upsert_answer)
+
+
 async def _store_answer(
     session: AsyncSession,
     youth: Youth,
@@ -199,9 +219,6 @@ async def _store_answer(
     answer: engine.Answer,
     now: datetime,
 ) -> None:
-    """One value per key per conversation; answering again replaces it."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {
         "youth_id": youth.id,
         "conversation_id": conversation.id,
@@ -210,12 +227,7 @@ async def _store_answer(
         "node_id": answer.node_id,
         "answered_at": now,
     }
-    statement = insert(Answer).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["conversation_id", "key"],
-        set_={"value": values["value"], "node_id": answer.node_id, "answered_at": now},
-    )
     # The conversation row exists (started conversations are flushed); what else is pending
     # goes to the database in the transaction's one flush at commit.
     with session.no_autoflush:
-        await session.exec(statement)  # type: ignore[call-overload]
+        await session.exec(UPSERT_ANSWER(session), params=values)  # type: ignore[call-overload]

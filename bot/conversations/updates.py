@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import InboundUpdate
+from bot.storage.dialects import PerDialect
+
+
+def _claim(insert: Any) -> Any:
+    return (
+        insert(InboundUpdate)  # its VALUES come from the parameters given at execution
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+        .returning(InboundUpdate.id)
+    )
+
+
+CLAIM = PerDialect(_claim)
 
 
 async def claim_update(session: AsyncSession, channel: str, update_id: int, now: datetime) -> bool:
     """True the first time an update is seen; False for a redelivery (then do nothing)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(InboundUpdate)
-        .values(channel=channel, update_id=update_id, received_at=now)
-        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
-        .returning(InboundUpdate.id)
+    result = await session.exec(
+        CLAIM(session),  # type: ignore[call-overload]
+        params={"channel": channel, "update_id": update_id, "received_at": now},
     )
-    result = await session.exec(statement)  # type: ignore[call-overload]
     return result.first() is not None
