@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +25,13 @@ class ConsentSubject:
     representative_required: bool
 
 
+# Built once (see bot.storage.dialects): the dispatcher asks this before every send.
+LEDGER = select(ConsentEvent).where(
+    col(ConsentEvent.youth_id).in_(bindparam("ids", expanding=True)),
+    ConsentEvent.purpose == bindparam("purpose"),
+)
+
+
 async def ledger(
     session: AsyncSession, youth_ids: Iterable[int], purpose: str
 ) -> dict[int, list[ConsentEvent]]:
@@ -32,10 +40,8 @@ async def ledger(
     found: dict[int, list[ConsentEvent]] = defaultdict(list)
     if not ids:
         return found
-    statement = select(ConsentEvent).where(
-        col(ConsentEvent.youth_id).in_(ids), ConsentEvent.purpose == purpose
-    )
-    for event in (await session.exec(statement)).all():
+    params = {"ids": ids, "purpose": purpose}
+    for event in (await session.exec(LEDGER, params=params)).all():
         found[event.youth_id].append(event)
     return found
 

@@ -192,6 +192,85 @@ CLAIM_NEW = _claim(
     )
 )
 
+IDS = bindparam("ids", expanding=True)
+_MINE = and_(
+    OUTBOX.c.id.in_(IDS),
+    OUTBOX.c.status == Status.CLAIMED,
+    OUTBOX.c.claimed_by == bindparam("worker"),
+)
+# The send-time check and the results run for every message: built once too.
+RENEW_LEASE = (
+    update(OUTBOX)
+    .where(_MINE)
+    .values(claimed_until=bindparam("until", type_=UTCDateTime()))
+    .returning(OUTBOX.c.id)
+)
+SEND_FACTS = (
+    select(
+        OUTBOX.c.id,
+        OUTBOX.c.youth_id,
+        OUTBOX.c.requires_consent,
+        OUTBOX.c.automated,
+        YOUTH.c.id.label("found"),
+        YOUTH.c.date_of_birth,
+        YOUTH.c.representative_required,
+        YOUTH.c.paused_until,
+        YOUTH.c.unreachable_since,
+    )
+    .select_from(OUTBOX.outerjoin(YOUTH, YOUTH.c.id == OUTBOX.c.youth_id))
+    .where(OUTBOX.c.id.in_(IDS))
+)
+MARK_SENDING = update(OUTBOX).where(OUTBOX.c.id.in_(IDS)).values(status=Status.SENDING)
+HOLD = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(IDS))
+    .values(
+        status=Status.PENDING,
+        not_before=bindparam("nb", type_=UTCDateTime()),
+        claimed_by=None,
+        claimed_until=None,
+    )
+)
+CANCEL = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(IDS))
+    .values(
+        status=Status.CANCELLED, last_error=bindparam("err"), claimed_by=None, claimed_until=None
+    )
+)
+_SENDING_MINE = and_(
+    OUTBOX.c.id == bindparam("oid"),
+    OUTBOX.c.status == Status.SENDING,
+    OUTBOX.c.claimed_by == bindparam("worker"),
+)
+_RELEASED = {"claimed_by": None, "claimed_until": None, "attempts": OUTBOX.c.attempts + 1}
+RECORD_SENT = (
+    update(OUTBOX)
+    .where(_SENDING_MINE)
+    .values(
+        status=Status.SENT,
+        sent_at=bindparam("at", type_=UTCDateTime()),
+        channel_message_id=bindparam("mid"),
+        last_error=None,
+        **_RELEASED,
+    )
+)
+RECORD_RETRY = (
+    update(OUTBOX)
+    .where(_SENDING_MINE)
+    .values(
+        status=Status.PENDING,
+        not_before=bindparam("nb", type_=UTCDateTime()),
+        last_error=bindparam("err"),
+        **_RELEASED,
+    )
+)
+RECORD_FAILED = (
+    update(OUTBOX)
+    .where(_SENDING_MINE)
+    .values(status=Status.FAILED, last_error=bindparam("err"), **_RELEASED)
+)
+
 
 class OutboxStore:
     def __init__(self, database: Database, *, worker_id: str, lease: timedelta) -> None:
@@ -273,40 +352,11 @@ class OutboxStore:
         Rows not in the answer were taken over by another worker (our lease ran out).
         """
         async with self.database.transaction() as session:
-            owned = (
-                await _execute(
-                    session,
-                    update(OUTBOX)
-                    .where(
-                        OUTBOX.c.id.in_(ids),
-                        OUTBOX.c.status == Status.CLAIMED,
-                        OUTBOX.c.claimed_by == self.worker_id,
-                    )
-                    .values(claimed_until=now + self.lease)
-                    .returning(OUTBOX.c.id),
-                )
-            ).scalars()
-            owned_ids = list(owned)
+            lease = {"ids": list(ids), "worker": self.worker_id, "until": now + self.lease}
+            owned_ids = list((await _execute(session, RENEW_LEASE, lease)).scalars())
             if not owned_ids:
                 return {}
-            facts = (
-                await _execute(
-                    session,
-                    select(
-                        OUTBOX.c.id,
-                        OUTBOX.c.youth_id,
-                        OUTBOX.c.requires_consent,
-                        OUTBOX.c.automated,
-                        YOUTH.c.id.label("found"),
-                        YOUTH.c.date_of_birth,
-                        YOUTH.c.representative_required,
-                        YOUTH.c.paused_until,
-                        YOUTH.c.unreachable_since,
-                    )
-                    .select_from(OUTBOX.outerjoin(YOUTH, YOUTH.c.id == OUTBOX.c.youth_id))
-                    .where(OUTBOX.c.id.in_(owned_ids)),
-                )
-            ).all()
+            facts = (await _execute(session, SEND_FACTS, {"ids": owned_ids})).all()
             subjects = {
                 f.youth_id: ConsentSubject(f.youth_id, f.date_of_birth, f.representative_required)
                 for f in facts
@@ -340,94 +390,46 @@ class OutboxStore:
 
             sending = [i for i, v in verdicts.items() if v is None]
             if sending:
-                await _execute(
-                    session,
-                    update(OUTBOX).where(OUTBOX.c.id.in_(sending)).values(status=Status.SENDING),
-                )
+                await _execute(session, MARK_SENDING, {"ids": sending})
             if to_hold:
-                await _execute(
-                    session,
-                    update(OUTBOX)
-                    .where(OUTBOX.c.id.in_(to_hold))
-                    .values(
-                        status=Status.PENDING,
-                        not_before=now + hold_for,
-                        claimed_by=None,
-                        claimed_until=None,
-                    ),
-                )
+                await _execute(session, HOLD, {"ids": to_hold, "nb": now + hold_for})
             by_reason: dict[str, list[int]] = defaultdict(list)
             for i, v in verdicts.items():
                 if v is not None and v != "held":
                     by_reason[v].append(i)
             for reason, cancelled in by_reason.items():
-                await _execute(
-                    session,
-                    update(OUTBOX)
-                    .where(OUTBOX.c.id.in_(cancelled))
-                    .values(
-                        status=Status.CANCELLED,
-                        last_error=reason,
-                        claimed_by=None,
-                        claimed_until=None,
-                    ),
-                )
+                await _execute(session, CANCEL, {"ids": cancelled, "err": reason})
         return verdicts
 
     # -- results --------------------------------------------------------------------------------
 
     async def record(self, results: Sequence[Result], *, now: datetime, channel: str) -> None:
         """Record many send results in one transaction."""
-        mine = and_(
-            OUTBOX.c.id == bindparam("oid"),
-            OUTBOX.c.status == Status.SENDING,
-            OUTBOX.c.claimed_by == self.worker_id,
-        )
-        released = {"claimed_by": None, "claimed_until": None, "attempts": OUTBOX.c.attempts + 1}
-        sent = [{"oid": r.id, "mid": r.channel_message_id} for r in results if isinstance(r, Sent)]
+        worker = self.worker_id
+        sent = [
+            {"oid": r.id, "mid": r.channel_message_id, "at": now, "worker": worker}
+            for r in results
+            if isinstance(r, Sent)
+        ]
         retry = [
-            {"oid": r.id, "nb": r.not_before, "err": _clip(r.error)}
+            {"oid": r.id, "nb": r.not_before, "err": _clip(r.error), "worker": worker}
             for r in results
             if isinstance(r, Retry)
         ]
-        failed = [{"oid": r.id, "err": _clip(r.error)} for r in results if isinstance(r, Failure)]
+        failed = [
+            {"oid": r.id, "err": _clip(r.error), "worker": worker}
+            for r in results
+            if isinstance(r, Failure)
+        ]
         blocked = [r for r in results if isinstance(r, Failure) and r.blocked_youth_id]
         async with self.database.transaction() as session:
-            if sent:
-                await _execute(
-                    session,
-                    update(OUTBOX)
-                    .where(mine)
-                    .values(
-                        status=Status.SENT,
-                        sent_at=now,
-                        channel_message_id=bindparam("mid"),
-                        last_error=None,
-                        **released,
-                    ),
-                    sent,
-                )
-            if retry:
-                await _execute(
-                    session,
-                    update(OUTBOX)
-                    .where(mine)
-                    .values(
-                        status=Status.PENDING,
-                        not_before=bindparam("nb", type_=UTCDateTime),
-                        last_error=bindparam("err"),
-                        **released,
-                    ),
-                    retry,
-                )
-            if failed:
-                await _execute(
-                    session,
-                    update(OUTBOX)
-                    .where(mine)
-                    .values(status=Status.FAILED, last_error=bindparam("err"), **released),
-                    failed,
-                )
+            for statement, parameters in (
+                (RECORD_SENT, sent),
+                (RECORD_RETRY, retry),
+                (RECORD_FAILED, failed),
+            ):
+                if parameters:
+                    await _execute(session, statement, parameters)
             for failure in blocked:
                 newly = await _execute(
                     session,
