@@ -192,16 +192,16 @@ CLAIM_NEW = _claim(
     )
 )
 
+# The send-time check and the results run for every message: built once too.
 IDS = bindparam("ids", expanding=True)
-_MINE = and_(
+_CLAIMED_BY_WORKER = and_(
     OUTBOX.c.id.in_(IDS),
     OUTBOX.c.status == Status.CLAIMED,
     OUTBOX.c.claimed_by == bindparam("worker"),
 )
-# The send-time check and the results run for every message: built once too.
 RENEW_LEASE = (
     update(OUTBOX)
-    .where(_MINE)
+    .where(_CLAIMED_BY_WORKER)
     .values(claimed_until=bindparam("until", type_=UTCDateTime()))
     .returning(OUTBOX.c.id)
 )
@@ -238,7 +238,7 @@ CANCEL = (
         status=Status.CANCELLED, last_error=bindparam("err"), claimed_by=None, claimed_until=None
     )
 )
-_SENDING_MINE = and_(
+_SENDING_BY_WORKER = and_(
     OUTBOX.c.id == bindparam("oid"),
     OUTBOX.c.status == Status.SENDING,
     OUTBOX.c.claimed_by == bindparam("worker"),
@@ -246,7 +246,7 @@ _SENDING_MINE = and_(
 _RELEASED = {"claimed_by": None, "claimed_until": None, "attempts": OUTBOX.c.attempts + 1}
 RECORD_SENT = (
     update(OUTBOX)
-    .where(_SENDING_MINE)
+    .where(_SENDING_BY_WORKER)
     .values(
         status=Status.SENT,
         sent_at=bindparam("at", type_=UTCDateTime()),
@@ -257,7 +257,7 @@ RECORD_SENT = (
 )
 RECORD_RETRY = (
     update(OUTBOX)
-    .where(_SENDING_MINE)
+    .where(_SENDING_BY_WORKER)
     .values(
         status=Status.PENDING,
         not_before=bindparam("nb", type_=UTCDateTime()),
@@ -267,7 +267,7 @@ RECORD_RETRY = (
 )
 RECORD_FAILED = (
     update(OUTBOX)
-    .where(_SENDING_MINE)
+    .where(_SENDING_BY_WORKER)
     .values(status=Status.FAILED, last_error=bindparam("err"), **_RELEASED)
 )
 
