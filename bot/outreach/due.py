@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import ScheduledContact, Youth
 from bot.scheduling import ContactStatus
+from bot.storage.dialects import dialect_of
 
 PLANNED = ContactStatus.PLANNED.value
 _TABLE = ScheduledContact.__table__  # type: ignore[attr-defined]
@@ -63,7 +64,7 @@ async def claim_planned_many(
     """
     if not youth_ids:
         return {}
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    dialect = dialect_of(session)
     due = () if due_by is None else (col(ScheduledContact.due_at) <= due_by,)
     if dialect == "postgresql":
         statement = (

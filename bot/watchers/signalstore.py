@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Signal
 from bot.signals import Evidence, Severity, SignalHit
+from bot.storage.dialects import dialect_of, insert_for
 
 TREND_WINDOW = timedelta(days=90)
 
@@ -69,8 +69,7 @@ async def store_hits(
     A redelivered update, a re-run tick or a second evaluation of the same check-in produces the
     same idempotence keys, so nothing is stored (or alerted) twice, even by two processes at once.
     """
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect_of(session))
     new: list[tuple[Signal, SignalHit]] = []
     for hit in hits:
         statement = (
