@@ -244,32 +244,25 @@ _SENDING_BY_WORKER = and_(
     OUTBOX.c.claimed_by == bindparam("worker"),
 )
 _RELEASED = {"claimed_by": None, "claimed_until": None, "attempts": OUTBOX.c.attempts + 1}
-RECORD_SENT = (
-    update(OUTBOX)
-    .where(_SENDING_BY_WORKER)
-    .values(
-        status=Status.SENT,
-        sent_at=bindparam("at", type_=UTCDateTime()),
-        channel_message_id=bindparam("mid"),
-        last_error=None,
-        **_RELEASED,
-    )
+
+
+def _result(**values: Any) -> Any:
+    """Record a send result on a row this worker is sending, releasing it."""
+    return update(OUTBOX).where(_SENDING_BY_WORKER).values(**values, **_RELEASED)
+
+
+RECORD_SENT = _result(
+    status=Status.SENT,
+    sent_at=bindparam("at", type_=UTCDateTime()),
+    channel_message_id=bindparam("mid"),
+    last_error=None,
 )
-RECORD_RETRY = (
-    update(OUTBOX)
-    .where(_SENDING_BY_WORKER)
-    .values(
-        status=Status.PENDING,
-        not_before=bindparam("nb", type_=UTCDateTime()),
-        last_error=bindparam("err"),
-        **_RELEASED,
-    )
+RECORD_RETRY = _result(
+    status=Status.PENDING,
+    not_before=bindparam("nb", type_=UTCDateTime()),
+    last_error=bindparam("err"),
 )
-RECORD_FAILED = (
-    update(OUTBOX)
-    .where(_SENDING_BY_WORKER)
-    .values(status=Status.FAILED, last_error=bindparam("err"), **_RELEASED)
-)
+RECORD_FAILED = _result(status=Status.FAILED, last_error=bindparam("err"))
 
 
 class OutboxStore:
