@@ -186,14 +186,20 @@ CLAIM_SKIP_LOCKED = _claim(
         )
     )
 )
-CLAIM_NEW = _claim(
-    OUTBOX.c.id.in_(
-        _due().where(OUTBOX.c.id.in_(bindparam("ids", expanding=True))).scalar_subquery()
+IDS = bindparam("ids", expanding=True)
+CLAIM_NEW = _claim(OUTBOX.c.id.in_(_due().where(OUTBOX.c.id.in_(IDS)).scalar_subquery()))
+# With Telegram's pacing on, the claim of every reply asks when its chat last got a message.
+LAST_SENT = (
+    select(OUTBOX.c.chat_id, func.max(OUTBOX.c.sent_at))
+    .where(
+        OUTBOX.c.chat_id.in_(bindparam("chats", expanding=True)),
+        OUTBOX.c.status == Status.SENT,
+        OUTBOX.c.sent_at > bindparam("since", type_=UTCDateTime()),
     )
+    .group_by(OUTBOX.c.chat_id)
 )
 
 # The send-time check and the results run for every message: built once too.
-IDS = bindparam("ids", expanding=True)
 _CLAIMED_BY_WORKER = and_(
     OUTBOX.c.id.in_(IDS),
     OUTBOX.c.status == Status.CLAIMED,
@@ -204,6 +210,11 @@ RENEW_LEASE = (
     .where(_CLAIMED_BY_WORKER)
     .values(claimed_until=bindparam("until", type_=UTCDateTime()))
     .returning(OUTBOX.c.id)
+)
+RELEASE = (
+    update(OUTBOX)
+    .where(_CLAIMED_BY_WORKER)
+    .values(status=Status.PENDING, claimed_by=None, claimed_until=None)
 )
 SEND_FACTS = (
     select(
@@ -317,17 +328,12 @@ class OutboxStore:
     ) -> dict[int, datetime]:
         if not messages or per_chat_interval <= 0:
             return {}
-        since = now - timedelta(seconds=per_chat_interval)
-        statement = (
-            select(OUTBOX.c.chat_id, func.max(OUTBOX.c.sent_at))
-            .where(
-                OUTBOX.c.chat_id.in_({m.chat_id for m in messages}),
-                OUTBOX.c.status == Status.SENT,
-                OUTBOX.c.sent_at > since,
-            )
-            .group_by(OUTBOX.c.chat_id)
-        )
-        return {chat: sent_at for chat, sent_at in (await _execute(session, statement)).all()}
+        parameters = {
+            "chats": sorted({m.chat_id for m in messages}),
+            "since": now - timedelta(seconds=per_chat_interval),
+        }
+        rows = (await _execute(session, LAST_SENT, parameters)).all()
+        return {chat: sent_at for chat, sent_at in rows}
 
     # -- the send-time check --------------------------------------------------------------------
 
@@ -449,16 +455,7 @@ class OutboxStore:
         if not ids:
             return 0
         async with self.database.transaction() as session:
-            result = await _execute(
-                session,
-                update(OUTBOX)
-                .where(
-                    OUTBOX.c.id.in_(ids),
-                    OUTBOX.c.status == Status.CLAIMED,
-                    OUTBOX.c.claimed_by == self.worker_id,
-                )
-                .values(status=Status.PENDING, claimed_by=None, claimed_until=None),
-            )
+            result = await _execute(session, RELEASE, {"ids": list(ids), "worker": self.worker_id})
             return result.rowcount
 
     async def reconcile(
