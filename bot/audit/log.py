@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import Clock
 from bot.models.audit import AuditEvent
 from bot.storage.db import Database
+from bot.storage.dialects import dialect_of
 
 GENESIS_HASH = "0" * 64
 # Any constant works; it only has to be the same in every process that appends.
@@ -70,7 +71,7 @@ def chain_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 async def _last_hash(session: AsyncSession) -> str:
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         # Serialise appenders so they do not race for the same predecessor; the unique
         # prev_hash column would refuse the loser anyway, but a wait beats a failed request.
         await session.exec(select(func.pg_advisory_xact_lock(_POSTGRES_LOCK_KEY)))
