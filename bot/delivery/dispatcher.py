@@ -27,8 +27,8 @@ from bot.channels.base import (
 )
 from bot.clock import Clock
 from bot.storage.db import Database
+from bot.storage.groupcommit import GroupCommit
 
-from .groupcommit import GroupCommit
 from .pacing import Pacer
 from .retry import RetryKind, RetryPolicy, classify
 from .store import (
