@@ -25,7 +25,7 @@ from bot.conversations.context import flow_context
 from bot.conversations.hooks import Watchers
 from bot.conversations.outbound import log_inbound, reply
 from bot.conversations.runner import FlowRunner
-from bot.conversations.updates import claim_update
+from bot.conversations.updates import claim_updates
 from bot.crisis import detect_crisis
 from bot.crisis.replies import crisis_reply_for_stranger
 from bot.delivery.outbox import ENQUEUED, PRIORITY_CRISIS
@@ -34,6 +34,7 @@ from bot.i18n import render
 from bot.models import OutboxMessage, StaffUser, Youth
 from bot.privacy.export import export_document, export_youth
 from bot.storage.db import Database
+from bot.storage.groupcommit import GroupCommit
 from flows import callback, engine
 from flows.events import ButtonEvent, Event, TextEvent, UnsupportedEvent
 from flows.replies import is_handoff_request
@@ -42,6 +43,9 @@ log = logging.getLogger(__name__)
 
 STOP_WORDS = frozenset({"stop", "stoppen", "hou op", "houop", "stop maar", "/stop"})
 AfterCommit = Callable[[], Awaitable[None]]
+# Events per shared transaction: big enough to spread a commit over many answers, small enough
+# that the write lock (SQLite) and the first caller's wait stay short.
+MAX_BATCH = 32
 # Built once: see bot.storage.dialects.
 YOUTH_BY_USER = select(Youth).where(Youth.telegram_user_id == bindparam("user_id"))
 STAFF_BY_CHAT = select(StaffUser).where(StaffUser.telegram_chat_id == bindparam("chat_id"))
@@ -68,6 +72,7 @@ class Outcome:
     """Work to do after the transaction committed (sending a document directly, say)."""
 
     after_commit: list[AfterCommit] = field(default_factory=list)
+    error: Exception | None = None  # the event failed in a transaction of its own
 
 
 class InboundRouter:
@@ -88,18 +93,53 @@ class InboundRouter:
         self.commands = commands
         self.watchers = watchers
         self.channel = channel
+        self._batches: GroupCommit[IncomingEvent, Outcome] = GroupCommit(
+            self._write_batch, max_batch=MAX_BATCH
+        )
 
     async def handle(self, event: IncomingEvent) -> None:
-        """Route one event; with a `handoff`, also wake the dispatcher (no `notify` needed)."""
+        """Route one event; with a `handoff`, also wake the dispatcher (no `notify` needed).
+
+        Events that arrive while a batch is being written share the next transaction (see
+        `_write_batch`): under load, one commit, one flush and one outbox claim serve many
+        answers instead of one each.
+        """
+        outcome = await self._batches.submit(event)
+        if outcome.error is not None:
+            raise outcome.error
+        for action in outcome.after_commit:
+            await action()
+
+    async def _write_batch(self, events: list[IncomingEvent]) -> list[Outcome]:
+        """All events in one transaction; if that fails, each in its own, so one broken update
+        fails alone and the others lose nothing (nothing of the failed batch was committed)."""
+        if len(events) > 1:
+            try:
+                return await self._in_one_transaction(events)
+            except Exception:
+                log.warning("batch of updates failed; handling them one by one")
+        outcomes: list[Outcome] = []
+        for event in events:
+            try:
+                outcomes += await self._in_one_transaction([event])
+            except Exception as exc:
+                outcomes.append(Outcome(error=exc))
+        return outcomes
+
+    async def _in_one_transaction(self, events: list[IncomingEvent]) -> list[Outcome]:
         now = self.clock.now()
-        outcome = Outcome()
+        outcomes = [Outcome() for _ in events]
         batch: ClaimBatch | None = None
         complete = True
         async with self.database.transaction() as session:
-            if not await claim_update(session, event.channel, event.update_id, now):
-                log.info("duplicate update ignored", extra={"update_id": event.update_id})
-                return
-            await self._route(session, event, now, outcome)
+            new = await claim_updates(session, events, now)
+            for event, outcome in zip(events, outcomes, strict=True):
+                key = (event.channel, event.update_id)
+                if key in new:
+                    new.discard(key)  # the same update twice in one batch: handle it once
+                    await self._route(session, event, now, outcome)
+                else:
+                    log.info("duplicate update ignored", extra={"update_id": event.update_id})
             added: list[OutboxMessage] = session.info.pop(ENQUEUED, [])
             if self.handoff is not None and added:
                 await session.flush()
@@ -108,8 +148,7 @@ class InboundRouter:
                 complete = len(batch.messages) == len(ids)
         if batch is not None and self.handoff is not None:
             self.handoff.offer(batch, complete=complete)
-        for action in outcome.after_commit:
-            await action()
+        return outcomes
 
     async def _route(
         self, session: AsyncSession, event: IncomingEvent, now: datetime, outcome: Outcome
