@@ -21,9 +21,10 @@ from bot.clock import Clock
 from bot.conversations import texts
 from bot.conversations.commands import Commands
 from bot.conversations.consent import on_flow_finished
-from bot.conversations.context import flow_context
+from bot.conversations.context import Facts, flow_context
 from bot.conversations.hooks import Watchers
 from bot.conversations.outbound import log_inbound, reply
+from bot.conversations.prefetch import Known, Prefetched
 from bot.conversations.runner import FlowRunner
 from bot.conversations.updates import claim_updates
 from bot.crisis import detect_crisis
@@ -73,6 +74,8 @@ class Outcome:
 
     after_commit: list[AfterCommit] = field(default_factory=list)
     error: Exception | None = None  # the event failed in a transaction of its own
+    # A youth's answer, message or button: it changed that youth's rows and no one else's.
+    own_rows_only: bool = False
 
 
 class InboundRouter:
@@ -133,13 +136,20 @@ class InboundRouter:
         complete = True
         async with self.database.transaction() as session:
             new = await claim_updates(session, events, now)
+            prefetched = None
+            if len(new) > 1:
+                fresh = [e for e in events if (e.channel, e.update_id) in new]
+                prefetched = await Prefetched.load(session, fresh, self.runner)
             for event, outcome in zip(events, outcomes, strict=True):
                 key = (event.channel, event.update_id)
-                if key in new:
-                    new.discard(key)  # the same update twice in one batch: handle it once
-                    await self._route(session, event, now, outcome)
-                else:
+                if key not in new:
                     log.info("duplicate update ignored", extra={"update_id": event.update_id})
+                    continue
+                new.discard(key)  # the same update twice in one batch: handle it once
+                known = prefetched.take(event.user_id) if prefetched is not None else None
+                await self._route(session, event, now, outcome, known)
+                if prefetched is not None and not outcome.own_rows_only:
+                    prefetched.forget()
             added: list[OutboxMessage] = session.info.pop(ENQUEUED, [])
             if self.handoff is not None and added:
                 await session.flush()
@@ -151,9 +161,18 @@ class InboundRouter:
         return outcomes
 
     async def _route(
-        self, session: AsyncSession, event: IncomingEvent, now: datetime, outcome: Outcome
+        self,
+        session: AsyncSession,
+        event: IncomingEvent,
+        now: datetime,
+        outcome: Outcome,
+        known: Known | None = None,
     ) -> None:
-        youth = (await session.exec(YOUTH_BY_USER, params={"user_id": event.user_id})).first()
+        """`known`: what this event's lookups find, fetched with its batch (else looked up)."""
+        if known is not None:
+            youth = known.youth
+        else:
+            youth = (await session.exec(YOUTH_BY_USER, params={"user_id": event.user_id})).first()
         if youth is None and not _is_start(event):
             # Only a chat that is not a youth's can be a coordinator's: one lookup per answer.
             staff = (await session.exec(STAFF_BY_CHAT, params={"chat_id": event.chat_id})).first()
@@ -191,7 +210,7 @@ class InboundRouter:
                 session, chat_id=event.chat_id, text=render(texts.NOT_LINKED, language), now=now
             )
             return
-        await self._from_youth(session, youth, event, now, outcome)
+        await self._from_youth(session, youth, event, now, outcome, known)
 
     async def _from_youth(
         self,
@@ -200,7 +219,9 @@ class InboundRouter:
         event: IncomingEvent,
         now: datetime,
         outcome: Outcome,
+        known: Known | None,
     ) -> None:
+        outcome.own_rows_only = True
         text = event.text if event.kind == "text" else None
         await log_inbound(
             session,
@@ -218,6 +239,7 @@ class InboundRouter:
             if text.lstrip().startswith("/"):
                 # Typed like a command but not marked as one by Telegram (a lone "/", a space
                 # before "/help"): the flow engine leaves it alone, so answer it as a command.
+                outcome.own_rows_only = False
                 await self.commands.run(session, _as_command(event, text), youth, now)
                 return
         if (
@@ -228,11 +250,17 @@ class InboundRouter:
             await self.commands.button(session, youth, event.button_data, now, outcome, self)
             return
 
-        conversation = await self.runner.active_conversation(session, youth)
+        if known is not None:
+            conversation = known.conversation
+        else:
+            conversation = await self.runner.active_conversation(session, youth)
+        facts = known.facts if known is not None else None
         if conversation is None:
-            await self._outside_conversation(session, youth, event, now)
+            await self._outside_conversation(session, youth, event, now, facts)
             return
-        progress = await self.runner.advance(session, youth, conversation, _flow_event(event), now)
+        progress = await self.runner.advance(
+            session, youth, conversation, _flow_event(event), now, facts
+        )
         step = progress.step
         if engine.STOP_REQUESTED in step.intents:
             await self.commands.stop(session, youth, now)
@@ -246,9 +274,14 @@ class InboundRouter:
             await self.watchers.answers_stored(session, youth, progress.conversation, now)
 
     async def _outside_conversation(
-        self, session: AsyncSession, youth: Youth, event: IncomingEvent, now: datetime
+        self,
+        session: AsyncSession,
+        youth: Youth,
+        event: IncomingEvent,
+        now: datetime,
+        facts: Facts | None,
     ) -> None:
-        context = await flow_context(session, youth, now, self.runner.zone)
+        context = await flow_context(session, youth, now, self.runner.zone, facts)
         chat = youth.telegram_chat_id or event.chat_id
         if event.kind == "button":
             message = engine.old_button_reply(context, translate=_gettext)

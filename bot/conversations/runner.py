@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.base import Button
-from bot.conversations.context import flow_context
+from bot.conversations.context import Facts, flow_context
 from bot.conversations.outbound import reply
 from bot.delivery.outbox import PRIORITY_REPLY, PRIORITY_ROUTINE
 from bot.i18n import gettext
@@ -31,6 +31,14 @@ ACTIVE_CONVERSATION = (
     .where(Conversation.youth_id == bindparam("youth_id"), Conversation.status == "active")
     .order_by(Conversation.id.desc())  # type: ignore[union-attr]
     .limit(1)
+)
+ACTIVE_CONVERSATIONS = (
+    select(Conversation)
+    .where(
+        col(Conversation.youth_id).in_(bindparam("youth_ids", expanding=True)),
+        Conversation.status == "active",
+    )
+    .order_by(col(Conversation.id))
 )
 
 
@@ -63,6 +71,14 @@ class FlowRunner:
         with session.no_autoflush:
             result = await session.exec(ACTIVE_CONVERSATION, params={"youth_id": youth.id})
             return result.first()
+
+    async def active_conversations(
+        self, session: AsyncSession, youth_ids: Sequence[int]
+    ) -> dict[int, Conversation]:
+        """Youth id -> open conversation (the newest), for those of `youth_ids` with one."""
+        with session.no_autoflush:
+            result = await session.exec(ACTIVE_CONVERSATIONS, params={"youth_ids": list(youth_ids)})  # type: ignore[call-overload]
+            return {row.youth_id: row for row in result.all()}  # ordered by id: newest wins
 
     async def start(
         self,
@@ -109,14 +125,16 @@ class FlowRunner:
         conversation: Conversation,
         event: Event,
         now: datetime,
+        facts: Facts | None = None,
     ) -> Progress:
+        """`facts`: the youth's flow facts, when the caller fetched them already."""
         flow = self.flows.get(conversation.flow_id)
         if flow is None:  # a flow file was removed: close the conversation, keep its answers
             conversation.status = "expired"
             conversation.finished_at = now
             session.add(conversation)
             return Progress(conversation, engine.expire(FlowState.from_json(conversation.state)))
-        context = await flow_context(session, youth, now, self.zone)
+        context = await flow_context(session, youth, now, self.zone, facts)
         state = FlowState.from_json(conversation.state)
         step = engine.advance(flow, state, event, context, translate=_translate)
         await self._apply(session, youth, conversation, step, now, automated=False)

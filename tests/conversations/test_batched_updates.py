@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlmodel import col, func, select
 
 from bot.channels.base import IncomingEvent
-from bot.models import Answer, ChatMessage, InboundUpdate, OutboxMessage, Youth
+from bot.models import Answer, ChatMessage, Conversation, InboundUpdate, OutboxMessage, Youth
 from flows import callback
 from tests import factories
 
@@ -183,3 +183,46 @@ async def test_a_broken_update_fails_alone_and_the_others_in_its_batch_are_commi
         claimed = sorted((await session.exec(select(InboundUpdate.update_id))).all())
     # The broken update was not claimed: Telegram's redelivery will be handled, not ignored.
     assert claimed == [200, 202, 203]
+
+
+async def test_after_a_coordinators_update_the_rest_of_the_batch_looks_up_afresh(harness):
+    """Lookups are fetched for the whole batch up front; an update that is not a youth's own
+    (here a coordinator's, closing a youth's check-in) must not leave later ones with stale
+    values."""
+    first_buttons = await _youths_in_a_checkin(harness, count=2)
+    (chat, data), (closed_chat, closed_data) = first_buttons.items()
+    staff_chat = 9000
+    async with harness.database.transaction() as session:
+        staff = await factories.coordinator(
+            session, harness.clock.now(), await factories.region(session, name="Elders")
+        )
+        staff.telegram_chat_id = staff_chat
+        session.add(staff)
+
+    async def coordinator_closes_the_check_in(session, staff, event, now) -> None:
+        # A statement, not the loaded object: whatever was read before cannot see it.
+        closed = select(Youth.id).where(Youth.telegram_chat_id == closed_chat).scalar_subquery()
+        await session.exec(
+            update(Conversation)
+            .where(col(Conversation.youth_id) == closed, Conversation.status == "active")
+            .values(status="expired", finished_at=now)
+        )
+
+    harness.watchers.coordinator_update = coordinator_closes_the_check_in
+    from_staff = IncomingEvent(
+        channel="test",
+        update_id=400,
+        chat_id=staff_chat,
+        user_id=staff_chat,
+        kind="text",
+        text="ok",
+    )
+
+    await asyncio.gather(
+        harness.router.handle(_tap(chat, data, 401)),
+        harness.router.handle(from_staff),
+        harness.router.handle(_tap(closed_chat, closed_data, 402)),
+    )
+
+    # The closed check-in took no answer: the tap came after the coordinator closed it.
+    assert await _answers_per_youth(harness) == {chat: 1}
