@@ -59,6 +59,12 @@ def _tap(chat: int, data: str, update_id: int) -> IncomingEvent:
     )
 
 
+def _text(chat: int, text: str, update_id: int) -> IncomingEvent:
+    return IncomingEvent(
+        channel="test", update_id=update_id, chat_id=chat, user_id=chat, kind="text", text=text
+    )
+
+
 def _count_commits(harness) -> list[int]:
     commits = [0]
 
@@ -146,14 +152,7 @@ async def test_a_broken_update_fails_alone_and_the_others_in_its_batch_are_commi
         raise Boom("the signals service failed")
 
     harness.watchers.handoff = handoff_that_breaks  # a free-text message asks for a person
-    broken = IncomingEvent(
-        channel="test",
-        update_id=300,
-        chat_id=broken_chat,
-        user_id=broken_chat,
-        kind="text",
-        text="kan iemand mij bellen?",
-    )
+    broken = _text(broken_chat, "kan iemand mij bellen?", 300)
     # The broken youth's check-in is closed first, so their text goes to the coordinator.
     async with harness.database.transaction() as session:
         youth = (
@@ -209,14 +208,7 @@ async def test_after_a_coordinators_update_the_rest_of_the_batch_looks_up_afresh
         )
 
     harness.watchers.coordinator_update = coordinator_closes_the_check_in
-    from_staff = IncomingEvent(
-        channel="test",
-        update_id=400,
-        chat_id=staff_chat,
-        user_id=staff_chat,
-        kind="text",
-        text="ok",
-    )
+    from_staff = _text(staff_chat, "ok", 400)
 
     await asyncio.gather(
         harness.router.handle(_tap(chat, data, 401)),
