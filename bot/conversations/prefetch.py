@@ -1,5 +1,5 @@
-"""A batch of updates looks up its youths, their open conversations and their flow facts in
-three statements, instead of three per update.
+"""A batch of updates (one or more) looks up its youths, their open conversations and their
+flow facts in three statements, instead of three per update.
 
 A prefetched value stands for what the update's own lookup would have found, read a moment
 earlier in the same transaction. That holds for a user's first update in the batch as long as
@@ -51,8 +51,11 @@ class Prefetched:
             return cls({})
         youths = (await session.exec(YOUTHS_BY_USERS, params={"user_ids": user_ids})).all()  # type: ignore[call-overload]
         youth_ids = [youth.id for youth in youths if youth.id is not None]
-        conversations = await runner.active_conversations(session, youth_ids)
-        facts = await facts_of_youths(session, youth_ids)
+        conversations: dict[int, Conversation] = {}
+        facts: dict[int, Facts] = {}
+        if youth_ids:  # a command from someone new, a coordinator's message: nothing more
+            conversations = await runner.active_conversations(session, youth_ids)
+            facts = await facts_of_youths(session, youth_ids)
         known = dict.fromkeys(user_ids, Known(None))
         for youth in youths:
             if youth.telegram_user_id is not None and youth.id is not None:

@@ -136,19 +136,16 @@ class InboundRouter:
         complete = True
         async with self.database.transaction() as session:
             new = await claim_updates(session, events, now)
-            prefetched = None
-            if len(new) > 1:
-                fresh = [e for e in events if (e.channel, e.update_id) in new]
-                prefetched = await Prefetched.load(session, fresh, self.runner)
+            fresh = [e for e in events if (e.channel, e.update_id) in new]
+            prefetched = await Prefetched.load(session, fresh, self.runner)
             for event, outcome in zip(events, outcomes, strict=True):
                 key = (event.channel, event.update_id)
                 if key not in new:
                     log.info("duplicate update ignored", extra={"update_id": event.update_id})
                     continue
                 new.discard(key)  # the same update twice in one batch: handle it once
-                known = prefetched.take(event.user_id) if prefetched is not None else None
-                await self._route(session, event, now, outcome, known)
-                if prefetched is not None and not outcome.own_rows_only:
+                await self._route(session, event, now, outcome, prefetched.take(event.user_id))
+                if not outcome.own_rows_only:
                     prefetched.forget()
             added: list[OutboxMessage] = session.info.pop(ENQUEUED, [])
             if self.handoff is not None and added:

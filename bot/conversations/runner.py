@@ -26,12 +26,6 @@ from flows.model import Flow
 from flows.state import FlowState
 
 # Built once: see bot.storage.dialects.
-ACTIVE_CONVERSATION = (
-    select(Conversation)
-    .where(Conversation.youth_id == bindparam("youth_id"), Conversation.status == "active")
-    .order_by(Conversation.id.desc())  # type: ignore[union-attr]
-    .limit(1)
-)
 ACTIVE_CONVERSATIONS = (
     select(Conversation)
     .where(
@@ -66,16 +60,16 @@ class FlowRunner:
         self.zone = zone
 
     async def active_conversation(self, session: AsyncSession, youth: Youth) -> Conversation | None:
-        # No autoflush: a pending row (the inbound chat message just logged) cannot change which
-        # conversation is open, and left pending it is written together with the reply's rows.
-        with session.no_autoflush:
-            result = await session.exec(ACTIVE_CONVERSATION, params={"youth_id": youth.id})
-            return result.first()
+        if youth.id is None:
+            return None
+        return (await self.active_conversations(session, [youth.id])).get(youth.id)
 
     async def active_conversations(
         self, session: AsyncSession, youth_ids: Sequence[int]
     ) -> dict[int, Conversation]:
         """Youth id -> open conversation (the newest), for those of `youth_ids` with one."""
+        # No autoflush: a pending row (the inbound chat message just logged) cannot change which
+        # conversation is open, and left pending it is written together with the reply's rows.
         with session.no_autoflush:
             result = await session.exec(ACTIVE_CONVERSATIONS, params={"youth_ids": list(youth_ids)})  # type: ignore[call-overload]
             return {row.youth_id: row for row in result.all()}  # ordered by id: newest wins
