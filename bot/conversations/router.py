@@ -24,7 +24,7 @@ from bot.conversations.consent import on_flow_finished
 from bot.conversations.context import Facts, flow_context
 from bot.conversations.hooks import Watchers
 from bot.conversations.outbound import log_inbound, reply
-from bot.conversations.prefetch import Known, Prefetched
+from bot.conversations.prefetch import YOUTHS_BY_USERS, Known, Prefetched
 from bot.conversations.runner import FlowRunner
 from bot.conversations.updates import claim_updates
 from bot.crisis import detect_crisis
@@ -48,7 +48,6 @@ AfterCommit = Callable[[], Awaitable[None]]
 # that the write lock (SQLite) and the first caller's wait stay short.
 MAX_BATCH = 32
 # Built once: see bot.storage.dialects.
-YOUTH_BY_USER = select(Youth).where(Youth.telegram_user_id == bindparam("user_id"))
 STAFF_BY_CHAT = select(StaffUser).where(StaffUser.telegram_chat_id == bindparam("chat_id"))
 
 
@@ -169,7 +168,8 @@ class InboundRouter:
         if known is not None:
             youth = known.youth
         else:
-            youth = (await session.exec(YOUTH_BY_USER, params={"user_id": event.user_id})).first()
+            by_user = {"user_ids": [event.user_id]}
+            youth = (await session.exec(YOUTHS_BY_USERS, params=by_user)).first()  # type: ignore[call-overload]
         if youth is None and not _is_start(event):
             # Only a chat that is not a youth's can be a coordinator's: one lookup per answer.
             staff = (await session.exec(STAFF_BY_CHAT, params={"chat_id": event.chat_id})).first()
