@@ -11,7 +11,7 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from bot.models.delivery import OutboxMessage
 from bot.privacy.crypto import EncryptedText
-from bot.storage.types import UTCDateTime
+from bot.storage.types import UTCDateTime, batch_insert_sentinel
 
 
 class Conversation(SQLModel, table=True):
@@ -42,6 +42,8 @@ class Answer(SQLModel, table=True):
 
 class ChatMessage(SQLModel, table=True):
     """What was said, both ways, for the youth's timeline."""
+
+    __table_args__ = (batch_insert_sentinel(),)  # an answer's flush writes many messages at once
 
     id: int | None = Field(default=None, primary_key=True)
     youth_id: int | None = Field(default=None, foreign_key="youth.id", index=True)

@@ -9,7 +9,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.privacy.crypto import EncryptedJSON
-from bot.storage.types import UTCDateTime
+from bot.storage.types import UTCDateTime, batch_insert_sentinel
 
 
 class ScheduledContact(SQLModel, table=True):
@@ -40,7 +40,10 @@ class ScheduledContact(SQLModel, table=True):
 class OutboxMessage(SQLModel, table=True):
     """Written in the transaction of the state change that causes it; sent by the dispatcher."""
 
-    __table_args__ = (Index("ix_outboxmessage_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outboxmessage_status_not_before", "status", "not_before"),
+        batch_insert_sentinel(),  # an answer's flush writes many outbox rows at once
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(index=True)
