@@ -18,6 +18,7 @@ from bot.conversations.outbound import reply
 from bot.delivery.outbox import PRIORITY_REPLY, PRIORITY_ROUTINE
 from bot.i18n import gettext
 from bot.models import Answer, Conversation, Youth
+from bot.storage.deferred import defer_write
 from bot.storage.dialects import PerDialect
 from flows import engine
 from flows.engine import Step
@@ -231,6 +232,8 @@ async def _store_answer(
     answer: engine.Answer,
     now: datetime,
 ) -> None:
+    """Queued: the answers of every update in the transaction go in one upsert (see
+    `bot.storage.deferred`); the conversation row exists (started conversations are flushed)."""
     values = {
         "youth_id": youth.id,
         "conversation_id": conversation.id,
@@ -239,7 +242,4 @@ async def _store_answer(
         "node_id": answer.node_id,
         "answered_at": now,
     }
-    # The conversation row exists (started conversations are flushed); what else is pending
-    # goes to the database in the transaction's one flush at commit.
-    with session.no_autoflush:
-        await session.exec(UPSERT_ANSWER(session), params=values)  # type: ignore[call-overload]
+    defer_write(session, UPSERT_ANSWER(session), (conversation.id, answer.key), values)
