@@ -6,6 +6,7 @@ See `bot.delivery` for the guarantees and the one crash window.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import time
@@ -50,6 +51,10 @@ Sleep = Callable[[float], Awaitable[None]]
 
 HELD = "held"
 TAKEN_OVER = "taken_over"  # our lease ran out and another worker claimed the row
+# Recording a send's result when the database is away: 0.5, 1, 2, 4, 5, 5 ... s apart.
+RECORD_RETRY_FIRST_WAIT = 0.5
+RECORD_RETRY_MAX_WAIT = 5.0
+RECORD_TRIES_WHILE_STOPPING = 3
 
 
 @dataclass
@@ -379,15 +384,28 @@ class Dispatcher:
         not_before = self.clock.now() + timedelta(seconds=delay)
         return Retry(message.id, not_before, outcome.reason)
 
-    async def _record_result(self, result: Result, tries: int = 3) -> None:
-        for attempt in range(1, tries + 1):
+    async def _record_result(self, result: Result) -> None:
+        """Retried until the database answers again, for as long as our lease on the row lasts.
+
+        Giving up sooner would leave a message that went out `sending`: its chat waits for the
+        lease to run out and reconcile then marks the message "may not have arrived". After the
+        lease the row is reconcile's anyway; while stopping, a few tries only.
+        """
+        give_up_at = self._monotonic() + self.lease.total_seconds()
+        for attempt in itertools.count(1):
             try:
                 await self._recorder.submit(result)
                 return
             except Exception:
-                logger.exception("outbox.record_failed", extra={"outbox_id": result.id})
-                if attempt < tries:
-                    await self._sleep(0.5 * attempt)
+                logger.exception(
+                    "outbox.record_failed", extra={"outbox_id": result.id, "attempt": attempt}
+                )
+            wait = min(RECORD_RETRY_MAX_WAIT, RECORD_RETRY_FIRST_WAIT * 2 ** (attempt - 1))
+            if self._monotonic() + wait > give_up_at or (
+                self._stopping and attempt >= RECORD_TRIES_WHILE_STOPPING
+            ):
+                break
+            await self._sleep(wait)
         # Left in `sending`: after the lease, reconcile treats it as maybe delivered.
 
     def _count_not_sent(self, verdict: str) -> None:

@@ -8,6 +8,9 @@ retries (as Telegram does), and once the database is back every update is handle
 - The service's pieces in this process (`webhook_route`, `UpdateProcessor`, router, a running
   dispatcher), cut for 10 s: the same check with the handler's answers visible to the test.
 
+A third test cuts the database right after a message went out, before its result is recorded:
+the dispatcher records it once the database is back, and the chat's next message follows.
+
 Needs PostgreSQL (INBEELD_TEST_DATABASE_URL, else postgres@127.0.0.1:5432); it makes and drops
 its own database. Figures: `FAULTS_REPORT=1 pytest -s tests/faults/test_database_outage.py`.
 """
@@ -29,8 +32,9 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func
 from sqlalchemy.engine import make_url
-from sqlmodel import select
+from sqlmodel import col, select
 
+from bot.channels.base import Delivered, OutgoingMessage, SendOutcome
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import UpdateProcessor, webhook_route
 from bot.clock import SystemClock
@@ -38,9 +42,9 @@ from bot.conversations.commands import Commands
 from bot.conversations.plans import PlanSync
 from bot.conversations.router import InboundRouter
 from bot.conversations.runner import FlowRunner
-from bot.delivery import Dispatcher
+from bot.delivery import Dispatcher, Status, enqueue
 from bot.emulator import EmulatorServer, Limits, WebhookTiming
-from bot.models import ConsentEvent, InboundUpdate
+from bot.models import ConsentEvent, InboundUpdate, OutboxMessage
 from bot.privacy.crypto import KeyRing, new_key, use_key_ring
 from bot.scheduling import load_programmes
 from bot.storage import migrate
@@ -379,3 +383,73 @@ async def outage_against_the_process(postgres_url: str, tmp_path, key: str) -> N
     assert sorted(consents.values()) == [1] * YOUTHS
     thanks = Counter(sum(t.startswith("Top, dank je") for t in ts) for ts in transcripts.values())
     assert thanks == {1: YOUTHS}, "one thank-you per youth"
+
+
+class CutAfterFirstSend:
+    """Delivers every message; right after the first one, the database is away for a while."""
+
+    name = "memory"
+
+    def __init__(self, proxy: TcpProxy, outage_seconds: float) -> None:
+        self.proxy = proxy
+        self.outage_seconds = outage_seconds
+        self.sent: list[OutgoingMessage] = []
+        self.restored = asyncio.Event()
+
+    async def send(self, message: OutgoingMessage) -> SendOutcome:
+        self.sent.append(message)
+        if len(self.sent) == 1:
+            await self.proxy.cut()
+            asyncio.get_running_loop().call_later(
+                self.outage_seconds, lambda: asyncio.ensure_future(self._restore())
+            )
+        return Delivered(message_id=len(self.sent))
+
+    async def _restore(self) -> None:
+        await self.proxy.restore()
+        self.restored.set()
+
+
+async def test_a_result_recorded_during_an_outage_is_recorded_once_the_database_is_back(
+    postgres_url: str,
+) -> None:
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    database = Database(through_proxy)
+    await migrate.upgrade(database)
+    clock = SystemClock()
+    chat = CHAT_BASE
+    async with database.transaction() as session:
+        for text in ("eerste", "tweede"):
+            message = OutgoingMessage(chat_id=chat, text=text)
+            await enqueue(session, message, youth_id=None, requires_consent=False, now=clock.now())
+    # Longer than the three tries (1.5 s) after which the dispatcher used to give up.
+    channel = CutAfterFirstSend(proxy, outage_seconds=4.0)
+    dispatcher = Dispatcher(
+        database, channel, clock, worker_id="outage", per_chat_interval=0.0, poll_interval=0.2
+    )
+    sending = asyncio.create_task(dispatcher.run_forever())
+    direct = Database(postgres_url)
+
+    async def statuses() -> list[str]:
+        async with direct.session() as session:
+            rows = await session.exec(select(OutboxMessage.status).order_by(col(OutboxMessage.id)))
+            return list(rows.all())
+
+    try:
+        loop = asyncio.get_running_loop()
+        # Well inside the dispatcher's 120 s lease, after which reconcile would settle the row.
+        deadline = loop.time() + 30
+        while (found := await statuses()) != [Status.SENT, Status.SENT]:
+            assert loop.time() < deadline, f"outbox rows still {found}"
+            await asyncio.sleep(0.2)
+    finally:
+        await dispatcher.stop()
+        await sending
+        await database.dispose()
+        await direct.dispose()
+        await proxy.cut()
+    assert channel.restored.is_set()
+    assert [m.text for m in channel.sent] == ["eerste", "tweede"], "each sent once, in order"
