@@ -55,6 +55,7 @@ TAKEN_OVER = "taken_over"  # our lease ran out and another worker claimed the ro
 RECORD_RETRY_FIRST_WAIT = 0.5
 RECORD_RETRY_MAX_WAIT = 5.0
 RECORD_TRIES_WHILE_STOPPING = 3
+CHECK_RETRY_WAIT = 1.0  # the send-time check failed (the database is away): again after this
 
 
 @dataclass
@@ -325,8 +326,14 @@ class Dispatcher:
         try:
             verdict = await self._starter.submit(message.id)
         except Exception:
-            # Still claimed by us; when the lease runs out another claim picks it up again.
+            # Still claimed by us: try again in a moment rather than leave the row, and with it
+            # its chat, waiting for the lease to run out. If the lease does run out meanwhile,
+            # the next check finds the row taken over.
             logger.exception("outbox.check_failed", extra={"outbox_id": message.id})
+            self._pacer.untake(message.chat_id, chat_was_ready_at)
+            self._pacer.hold_chat(message.chat_id, self._monotonic() + CHECK_RETRY_WAIT)
+            self._ready.append(message)
+            self._ready.sort(key=lambda m: m.order)
             return
         if verdict is not None:
             self._pacer.untake(message.chat_id, chat_was_ready_at)

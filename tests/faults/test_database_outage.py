@@ -8,8 +8,10 @@ retries (as Telegram does), and once the database is back every update is handle
 - The service's pieces in this process (`webhook_route`, `UpdateProcessor`, router, a running
   dispatcher), cut for 10 s: the same check with the handler's answers visible to the test.
 
-A third test cuts the database right after a message went out, before its result is recorded:
-the dispatcher records it once the database is back, and the chat's next message follows.
+Two more cut the database at the dispatcher's two writes around a send: right after a message
+went out, before its result is recorded (it is recorded once the database is back, and the
+chat's next message follows), and right before the send-time check (the message goes out once
+the database is back). Either used to leave the chat waiting for the two-minute lease.
 
 Needs PostgreSQL (INBEELD_TEST_DATABASE_URL, else postgres@127.0.0.1:5432); it makes and drops
 its own database. Figures: `FAULTS_REPORT=1 pytest -s tests/faults/test_database_outage.py`.
@@ -35,6 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bot.channels.base import Delivered, OutgoingMessage, SendOutcome
+from bot.channels.memory import MemoryChannel
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import UpdateProcessor, webhook_route
 from bot.clock import SystemClock
@@ -453,3 +456,57 @@ async def test_a_result_recorded_during_an_outage_is_recorded_once_the_database_
         await proxy.cut()
     assert channel.restored.is_set()
     assert [m.text for m in channel.sent] == ["eerste", "tweede"], "each sent once, in order"
+
+
+async def test_a_send_whose_check_meets_an_outage_goes_out_once_the_database_is_back(
+    postgres_url: str,
+) -> None:
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    database = Database(through_proxy)
+    await migrate.upgrade(database)
+    clock = SystemClock()
+    channel = MemoryChannel()
+    idle = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        idle.set()  # started (reconciled, nothing to claim): the database may go away now
+        await asyncio.sleep(seconds)
+
+    # Polls rarely: the row comes by hand-over, as a reply does, and nothing else claims it.
+    dispatcher = Dispatcher(
+        database,
+        channel,
+        clock,
+        worker_id="outage",
+        per_chat_interval=0.0,
+        poll_interval=60.0,
+        sleep=sleep,
+    )
+    sending = asyncio.create_task(dispatcher.run_forever())
+    await idle.wait()
+    try:
+        async with database.transaction() as session:
+            message = OutgoingMessage(chat_id=CHAT_BASE, text="antwoord")
+            row = await enqueue(
+                session, message, youth_id=None, requires_consent=False, now=clock.now()
+            )
+            batch = await dispatcher.claim_new(session, [row.id], clock.now())  # type: ignore[list-item]
+        await proxy.cut()
+        dispatcher.offer(batch, complete=True)
+        await asyncio.sleep(3.0)
+        assert channel.sent == [], "nothing goes out while the send-time check cannot run"
+        await proxy.restore()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30  # well inside the 120 s lease
+        while not channel.sent:
+            assert loop.time() < deadline, "the message waits for the lease"
+            await asyncio.sleep(0.1)
+    finally:
+        await dispatcher.stop()
+        await sending
+        await database.dispose()
+        await proxy.cut()
+    assert [m.text for m in channel.sent] == ["antwoord"]
