@@ -326,14 +326,8 @@ class Dispatcher:
         try:
             verdict = await self._starter.submit(message.id)
         except Exception:
-            # Still claimed by us: try again in a moment rather than leave the row, and with it
-            # its chat, waiting for the lease to run out. If the lease does run out meanwhile,
-            # the next check finds the row taken over.
             logger.exception("outbox.check_failed", extra={"outbox_id": message.id})
-            self._pacer.untake(message.chat_id, chat_was_ready_at)
-            self._pacer.hold_chat(message.chat_id, self._monotonic() + CHECK_RETRY_WAIT)
-            self._ready.append(message)
-            self._ready.sort(key=lambda m: m.order)
+            self._check_again(message, chat_was_ready_at)
             return
         if verdict is not None:
             self._pacer.untake(message.chat_id, chat_was_ready_at)
@@ -357,6 +351,14 @@ class Dispatcher:
             outcome = RetryLater(0.0, f"channel error: {type(exc).__name__}")
         result = self._interpret(message, outcome)
         await self._record_result(result)
+
+    def _check_again(self, message: Claimed, chat_was_ready_at: float) -> None:
+        """The send-time check failed (the database is away): the row is still ours, so check
+        again in a moment rather than leave it, and with it its chat, waiting for the lease."""
+        self._pacer.untake(message.chat_id, chat_was_ready_at)
+        self._pacer.hold_chat(message.chat_id, self._monotonic() + CHECK_RETRY_WAIT)
+        self._ready.append(message)
+        self._ready.sort(key=lambda m: m.order)
 
     def _interpret(self, message: Claimed, outcome: SendOutcome) -> Result:
         if isinstance(outcome, Delivered):

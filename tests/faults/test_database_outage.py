@@ -46,6 +46,7 @@ from bot.conversations.plans import PlanSync
 from bot.conversations.router import InboundRouter
 from bot.conversations.runner import FlowRunner
 from bot.delivery import Dispatcher, Status, enqueue
+from bot.delivery.store import ClaimBatch
 from bot.emulator import EmulatorServer, Limits, WebhookTiming
 from bot.models import ConsentEvent, InboundUpdate, OutboxMessage
 from bot.privacy.crypto import KeyRing, new_key, use_key_ring
@@ -458,6 +459,38 @@ async def test_a_result_recorded_during_an_outage_is_recorded_once_the_database_
     assert [m.text for m in channel.sent] == ["eerste", "tweede"], "each sent once, in order"
 
 
+async def _dispatcher_with_a_handed_over_reply(
+    database: Database, channel: MemoryChannel
+) -> tuple[Dispatcher, asyncio.Task[None], ClaimBatch]:
+    """A running dispatcher and a reply claimed for it (not yet offered), as the router hands
+    one over."""
+    idle = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        idle.set()  # started (reconciled, nothing to claim): the database may go away now
+        await asyncio.sleep(seconds)
+
+    clock = SystemClock()
+    dispatcher = Dispatcher(
+        database,
+        channel,
+        clock,
+        worker_id="outage",
+        per_chat_interval=0.0,
+        poll_interval=0.2,
+        sleep=sleep,
+    )
+    sending = asyncio.create_task(dispatcher.run_forever())
+    await idle.wait()
+    async with database.transaction() as session:
+        message = OutgoingMessage(chat_id=CHAT_BASE, text="antwoord")
+        row = await enqueue(
+            session, message, youth_id=None, requires_consent=False, now=clock.now()
+        )
+        batch = await dispatcher.claim_new(session, [row.id], clock.now())  # type: ignore[list-item]
+    return dispatcher, sending, batch
+
+
 async def test_a_send_whose_check_meets_an_outage_goes_out_once_the_database_is_back(
     postgres_url: str,
 ) -> None:
@@ -467,33 +500,9 @@ async def test_a_send_whose_check_meets_an_outage_goes_out_once_the_database_is_
     through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     database = Database(through_proxy)
     await migrate.upgrade(database)
-    clock = SystemClock()
     channel = MemoryChannel()
-    idle = asyncio.Event()
-
-    async def sleep(seconds: float) -> None:
-        idle.set()  # started (reconciled, nothing to claim): the database may go away now
-        await asyncio.sleep(seconds)
-
-    # Polls rarely: the row comes by hand-over, as a reply does, and nothing else claims it.
-    dispatcher = Dispatcher(
-        database,
-        channel,
-        clock,
-        worker_id="outage",
-        per_chat_interval=0.0,
-        poll_interval=60.0,
-        sleep=sleep,
-    )
-    sending = asyncio.create_task(dispatcher.run_forever())
-    await idle.wait()
+    dispatcher, sending, batch = await _dispatcher_with_a_handed_over_reply(database, channel)
     try:
-        async with database.transaction() as session:
-            message = OutgoingMessage(chat_id=CHAT_BASE, text="antwoord")
-            row = await enqueue(
-                session, message, youth_id=None, requires_consent=False, now=clock.now()
-            )
-            batch = await dispatcher.claim_new(session, [row.id], clock.now())  # type: ignore[list-item]
         await proxy.cut()
         dispatcher.offer(batch, complete=True)
         await asyncio.sleep(3.0)
