@@ -42,10 +42,17 @@ class Measurement:
 
     def row(self) -> list[str]:
         verdict = {True: "met", False: "NOT met", None: ""}[self.met]
-        return [self.benchmark, self.metric, _number(self.value), self.unit, self.target, verdict]
+        return [
+            self.benchmark,
+            self.metric,
+            format_number(self.value),
+            self.unit,
+            self.target,
+            verdict,
+        ]
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
     if value == 0 or abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 10:

@@ -56,6 +56,20 @@ async def test_answers_compares_the_service_with_an_echo_bot() -> None:
     assert "service sqlite: own work per answer (CPU above the floor)" in results
 
 
+def test_repeated_answer_runs_report_each_figure_as_the_median_with_its_verdict() -> None:
+    def figure(value: float, met: bool) -> list[Measurement]:
+        return [
+            Measurement("answers", "ratio", value, "x", ">= 0.5", met),
+            Measurement("answers", "p99", value * 100, "ms", "< 50 ms", not met, "fast"),
+        ]
+
+    ratio, p99 = answers._medians([figure(0.6, True), figure(0.3, False), figure(0.4, False)])
+    assert (ratio.value, ratio.met) == (0.4, False)
+    assert ratio.note == "median of 3 runs (0.30 to 0.60)"
+    assert (p99.value, p99.met) == (40.0, True)
+    assert p99.note == "median of 3 runs (30.0 to 60.0); fast"
+
+
 async def test_panel_pages_are_fetched_after_a_real_login() -> None:
     results = await panel.run(youths=10, db="sqlite", requests=3)
     assert_sane(results)
