@@ -115,6 +115,17 @@ def answered_both(emulator: EmulatorServer, chat: int) -> bool:
     )
 
 
+async def database_behind_a_proxy(postgres_url: str) -> tuple[TcpProxy, Database]:
+    """The migrated database, reached through a proxy the test can cut."""
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    database = Database(through_proxy)
+    await migrate.upgrade(database)
+    return proxy, database
+
+
 async def wait_until(condition, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -125,12 +136,7 @@ async def wait_until(condition, seconds: float, what: str) -> None:  # type: ign
 
 
 async def test_updates_during_a_database_outage_are_all_handled_once(postgres_url: str) -> None:
-    url = make_url(postgres_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    database = Database(through_proxy)
-    await migrate.upgrade(database)
+    proxy, database = await database_behind_a_proxy(postgres_url)
     now = datetime.now(UTC)
     async with database.transaction() as session:
         region = await factories.region(session)
@@ -417,12 +423,7 @@ class CutAfterFirstSend:
 async def test_a_result_recorded_during_an_outage_is_recorded_once_the_database_is_back(
     postgres_url: str,
 ) -> None:
-    url = make_url(postgres_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    database = Database(through_proxy)
-    await migrate.upgrade(database)
+    proxy, database = await database_behind_a_proxy(postgres_url)
     clock = SystemClock()
     chat = CHAT_BASE
     async with database.transaction() as session:
@@ -494,12 +495,7 @@ async def _dispatcher_with_a_handed_over_reply(
 async def test_a_send_whose_check_meets_an_outage_goes_out_once_the_database_is_back(
     postgres_url: str,
 ) -> None:
-    url = make_url(postgres_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    await proxy.start()
-    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    database = Database(through_proxy)
-    await migrate.upgrade(database)
+    proxy, database = await database_behind_a_proxy(postgres_url)
     channel = MemoryChannel()
     dispatcher, sending, batch = await _dispatcher_with_a_handed_over_reply(database, channel)
     try:
