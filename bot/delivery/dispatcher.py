@@ -51,9 +51,8 @@ Sleep = Callable[[float], Awaitable[None]]
 
 HELD = "held"
 TAKEN_OVER = "taken_over"  # our lease ran out and another worker claimed the row
-# Recording a send's result when the database is away: 0.5, 1, 2, 4, 5, 5 ... s apart.
-RECORD_RETRY_FIRST_WAIT = 0.5
-RECORD_RETRY_MAX_WAIT = 5.0
+# Recording a send's result when the database is away: up to 0.5, 1, 2, 4, 5, 5 ... s apart.
+RECORD_RETRY = RetryPolicy(base_seconds=0.5, cap_seconds=5.0)
 RECORD_TRIES_WHILE_STOPPING = 3
 CHECK_RETRY_WAIT = 1.0  # the send-time check failed (the database is away): again after this
 
@@ -409,7 +408,7 @@ class Dispatcher:
                 logger.exception(
                     "outbox.record_failed", extra={"outbox_id": result.id, "attempt": attempt}
                 )
-            wait = min(RECORD_RETRY_MAX_WAIT, RECORD_RETRY_FIRST_WAIT * 2 ** (attempt - 1))
+            wait = RECORD_RETRY.backoff(attempt, floor=0.0, jitter=self._jitter())
             if self._monotonic() + wait > give_up_at or (
                 self._stopping and attempt >= RECORD_TRIES_WHILE_STOPPING
             ):
