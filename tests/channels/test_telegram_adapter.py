@@ -101,6 +101,31 @@ def _one_button():
     return InlineKeyboardMarkup([[InlineKeyboardButton("3", callback_data="c:abc:mood:3")]])
 
 
+async def test_a_sent_keyboard_keeps_every_button_and_the_outcome_names_telegrams_message(
+    emulator, bot
+):
+    channel = TelegramChannel(bot)
+    emulator.control.add_user(21, "Sem")
+    emulator.control.send_command(21, "start")
+    buttons = (
+        (Button("Ja", "c:x:y:ja"), Button("Nee", "c:x:y:nee")),
+        (Button("Meer info", url="https://example.org/hulp"),),
+    )
+
+    outcome = await channel.send(OutgoingMessage(21, "Gaat het goed?", buttons=buttons))
+
+    shown = emulator.control.bot_messages(21)[-1]
+    assert outcome == Delivered(message_id=shown["message_id"])
+    assert shown["text"] == "Gaat het goed?"
+    assert shown["buttons"] == [
+        [
+            {"text": "Ja", "callback_data": "c:x:y:ja"},
+            {"text": "Nee", "callback_data": "c:x:y:nee"},
+        ],
+        [{"text": "Meer info", "url": "https://example.org/hulp"}],
+    ]
+
+
 async def test_send_outcomes_map_every_answer_telegram_gives(emulator, bot):
     channel = TelegramChannel(bot)
     emulator.control.add_user(21, "Sem")
