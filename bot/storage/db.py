@@ -1,6 +1,7 @@
 """Database engine and sessions (async SQLAlchemy through SQLModel).
 
-SQLite is the embedded default (WAL, foreign keys, busy timeout); PostgreSQL through psycopg.
+SQLite is the embedded default (WAL, foreign keys, busy timeout), through aiosqlite with one
+call on its thread per statement (`bot.storage.sqlite_driver`); PostgreSQL through psycopg.
 
 SQLite has one writer at a time, and a connection that finds the write lock taken waits in
 SQLite's busy handler, which sleeps in growing steps (1, 2, 5 ... 100 ms) instead of queueing:
@@ -24,6 +25,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.storage import sqlite_driver
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Execution option read by `_begin_sqlite`: start the transaction with BEGIN IMMEDIATE.
@@ -67,7 +70,15 @@ def _begin_sqlite(connection: Any) -> None:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    engine = create_async_engine(async_url(url), **kwargs)
+    url = async_url(url)
+    if make_url(url).drivername == "sqlite+aiosqlite":
+
+        async def connect() -> sqlite_driver.OneCallConnection:
+            arguments, options = engine.dialect.create_connect_args(engine.url)
+            return await sqlite_driver.connect(*arguments, **options)
+
+        kwargs.setdefault("async_creator", connect)
+    engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_sqlite)
