@@ -60,10 +60,10 @@ async def test_each_statement_is_one_call_on_the_thread_whatever_it_returns(data
 
     # (what the pool does with a connection after the commit is SQLAlchemy's business)
     assert calls[: calls.index("commit") + 1] == [
-        "_execute",
-        "_execute",
-        "_execute_many",
-        "_execute",
+        "_run_statement",
+        "_run_statement",
+        "_run_many",
+        "_run_statement",
         "commit",
     ]
     assert [tuple(r) for r in rows] == [(1, "a"), (2, "b")]

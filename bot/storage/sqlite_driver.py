@@ -11,8 +11,9 @@ the sqlite3 cursor before it returns.
 The rows are always fetched at once, as SQLAlchemy's adapter already did for every cursor except
 a server-side one. The service never streams a result.
 
-The connection subclasses aiosqlite's and calls its `_execute`, the method aiosqlite's own
-cursor uses. That method is not public, so pyproject.toml pins aiosqlite's minor version.
+The connection subclasses aiosqlite's and uses three of its non-public names: `_execute` (the
+call aiosqlite's own cursor makes), `_conn` (the sqlite3 connection, on the thread) and `_thread`.
+So pyproject.toml pins aiosqlite's minor version.
 `tests/test_sqlite_driver.py` covers this module, and so does every test that runs on SQLite.
 """
 
@@ -55,12 +56,14 @@ class OneCallCursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Any = None) -> OneCallCursor:
-        run = partial(_execute, self._connection, sql, () if parameters is None else parameters)
+        run = partial(
+            _run_statement, self._connection, sql, () if parameters is None else parameters
+        )
         self.description, self.rowcount, self.lastrowid, self._rows = await self._on_thread(run)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> OneCallCursor:
-        run = partial(_execute_many, self._connection, sql, parameters)
+        run = partial(_run_many, self._connection, sql, parameters)
         self.description, self.rowcount, self.lastrowid, self._rows = await self._on_thread(run)
         return self
 
@@ -86,7 +89,7 @@ class OneCallCursor:
 Outcome = tuple[Description, int, int | None, list[Row]]
 
 
-def _execute(connection: OneCallConnection, sql: str, parameters: Any) -> Outcome:
+def _run_statement(connection: OneCallConnection, sql: str, parameters: Any) -> Outcome:
     """On the connection's thread: the statement, its rows and what describes them."""
     cursor = connection._conn.cursor()
     try:
@@ -97,7 +100,7 @@ def _execute(connection: OneCallConnection, sql: str, parameters: Any) -> Outcom
         cursor.close()
 
 
-def _execute_many(connection: OneCallConnection, sql: str, parameters: Iterable[Any]) -> Outcome:
+def _run_many(connection: OneCallConnection, sql: str, parameters: Iterable[Any]) -> Outcome:
     cursor = connection._conn.cursor()
     try:
         cursor.executemany(sql, parameters)
