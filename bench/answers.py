@@ -91,9 +91,9 @@ class Users:
         self.probe = probe
 
     def mark_read(self, chat_ids: Sequence[int]) -> None:
+        state = self.emulator.control.state
         for chat_id in chat_ids:
-            chat = self.emulator.control.state.chat(chat_id)
-            chat.read_cursor = chat.next_message_id - 1
+            state.chat(chat_id).read_cursor = state.next_message_id - 1
 
     async def one(self, chat_id: int, act: Act) -> float:
         """Latency in ms of one action: update queued -> first bot message after it."""

@@ -174,7 +174,6 @@ class StoredMessage:
 class Chat:
     user: User
     messages: list[StoredMessage] = field(default_factory=list)
-    next_message_id: int = 1
     reply_keyboard: JSON | None = None  # the custom keyboard the bot last showed, if any
     last_action: str | None = None
     read_cursor: int = 0  # message_id up to which `wait_for_bot_message` has handed out
@@ -269,6 +268,9 @@ class EmulatorState:
         self.callbacks: dict[str, CallbackRecord] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.counters = Counters()
+        # Like Telegram's: a bot account numbers the messages of all its private chats with
+        # one counter, the person's messages and its own alike.
+        self.next_message_id = 1
         self.updates_changed = Notifier()
         self.chats_changed = Notifier()
         self.poll_generation = 0
@@ -387,8 +389,8 @@ class EmulatorState:
         content: JSON,
         file: StoredFile | None = None,
     ) -> StoredMessage:
-        message_id = chat.next_message_id
-        chat.next_message_id += 1
+        message_id = self.next_message_id
+        self.next_message_id += 1
         api: JSON = {
             "message_id": message_id,
             "from": self.bot_api() if sender == "bot" else chat.user.to_api(),
