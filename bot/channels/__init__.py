@@ -9,6 +9,9 @@ from bot.channels.base import (
     Failed,
     IncomingEvent,
     OutgoingMessage,
+    Probe,
+    ProbeOutcome,
+    ProbingChannel,
     RetryLater,
     SendOutcome,
 )
@@ -22,6 +25,9 @@ __all__ = [
     "Failed",
     "IncomingEvent",
     "OutgoingMessage",
+    "Probe",
+    "ProbeOutcome",
+    "ProbingChannel",
     "RetryLater",
     "SendOutcome",
 ]

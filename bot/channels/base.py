@@ -7,7 +7,8 @@ Inbound: an adapter turns a network update into an `IncomingEvent`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from enum import StrEnum
+from typing import Any, Literal, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,15 @@ class Delivered:
 
 @dataclass(frozen=True)
 class RetryLater:
-    """The network asked us to wait (HTTP 429) or failed transiently (5xx, timeout, reset)."""
+    """The network asked us to wait (HTTP 429) or failed transiently (5xx, timeout, reset).
+
+    `maybe_delivered`: the call may have been carried out although no answer came (a timeout,
+    a dropped connection, a gateway error); a 429 is a refusal and leaves it False.
+    """
 
     after_seconds: float
     reason: str
+    maybe_delivered: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,10 +89,35 @@ class Failed:
 SendOutcome = Delivered | RetryLater | Blocked | Failed
 
 
+class Probe(StrEnum):
+    """Whether the chat holds `message` under one message id (see `ProbingChannel`)."""
+
+    FOUND = "found"  # this id is that message, unchanged
+    ABSENT = "absent"  # this id is not that message (another chat's, the person's, or unused)
+
+
+ProbeOutcome = Probe | RetryLater | Blocked
+
+
 class Channel(Protocol):
     name: str
 
     async def send(self, message: OutgoingMessage) -> SendOutcome: ...
+
+
+@runtime_checkable
+class ProbingChannel(Channel, Protocol):
+    """A channel that can tell, without changing anything the person sees, whether a message
+    whose send went unanswered arrived after all.
+
+    Its message ids come from one counter per bot that grows with every message (Telegram's:
+    a bot account numbers the messages of all its private chats together), so a message sent
+    after the doubt arose bounds the ids the doubtful one can have; `probe` asks about one id.
+    The dispatcher guarantees that no other message of ours in that chat is unaccounted for
+    in that range, so a probe never meets a message of ours other than the one it looks for.
+    """
+
+    async def probe(self, message: OutgoingMessage, message_id: int) -> ProbeOutcome: ...
 
 
 EventKind = Literal["text", "command", "button", "unsupported", "blocked", "unblocked"]

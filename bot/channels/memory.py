@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.channels.base import Delivered, OutgoingMessage, SendOutcome
+from bot.channels.base import Delivered, OutgoingMessage, Probe, ProbeOutcome, SendOutcome
 
 Responder = Callable[[OutgoingMessage], SendOutcome]
 
@@ -20,6 +20,7 @@ class MemoryChannel:
         self.attempts: list[OutgoingMessage] = []
         self._responder = responder
         self._next_id = 1
+        self._by_id: dict[int, OutgoingMessage] = {}
 
     async def send(self, message: OutgoingMessage) -> SendOutcome:
         self.attempts.append(message)
@@ -29,7 +30,11 @@ class MemoryChannel:
             self._next_id += 1
         if isinstance(outcome, Delivered):
             self.sent.append(message)
+            self._by_id[outcome.message_id] = message
         return outcome
+
+    async def probe(self, message: OutgoingMessage, message_id: int) -> ProbeOutcome:
+        return Probe.FOUND if self._by_id.get(message_id) == message else Probe.ABSENT
 
     def texts_to(self, chat_id: int) -> list[str]:
         return [m.text for m in self.sent if m.chat_id == chat_id]

@@ -17,6 +17,7 @@ from bot.channels.base import (
     Failed,
     IncomingEvent,
     OutgoingMessage,
+    Probe,
     RetryLater,
 )
 from bot.channels.telegram import TelegramChannel, make_bot
@@ -243,3 +244,31 @@ async def test_webhook_answers_a_tapped_button_in_its_reply_not_with_a_call(emul
     counters = control.counters()
     assert counters["webhook_replies"] == 1  # the tap's answer; the text got a plain 200
     assert counters["requests"].get("answerCallbackQuery", 0) == 0
+
+
+async def test_a_probe_finds_only_the_message_itself_and_changes_nothing(emulator, bot):
+    channel = TelegramChannel(bot)
+    for user in (21, 22):
+        emulator.control.add_user(user, "Sem")
+        emulator.control.send_command(user, "start")
+    question = OutgoingMessage(21, "Gaat het goed?", buttons=((Button("Ja", "c:x:y:ja"),),))
+    sent = await channel.send(question)
+    other = await channel.send(OutgoingMessage(22, "Gaat het goed?"))
+    assert isinstance(sent, Delivered) and isinstance(other, Delivered)
+    said = emulator.control.send_text(21, "Gaat het goed?")["message"]["message_id"]
+    # One counter for all of the bot's private chats, as Telegram's.
+    assert other.message_id == sent.message_id + 1 and said == other.message_id + 1
+
+    assert await channel.probe(question, sent.message_id) is Probe.FOUND
+    assert await channel.probe(question, other.message_id) is Probe.ABSENT  # another chat's
+    assert await channel.probe(question, said) is Probe.ABSENT  # the person's own message
+    assert await channel.probe(question, said + 1) is Probe.ABSENT  # not used yet
+    without_buttons = OutgoingMessage(21, question.text)
+    # Same text, other buttons: not the message we look for. (This one the edit does change;
+    # the dispatcher never probes where another message of ours could be: bot.delivery.checking)
+    assert await channel.probe(without_buttons, sent.message_id) is Probe.ABSENT
+    stored = emulator.control.state.chat(21).message(sent.message_id)
+    assert stored is not None and len(stored.history) == 1
+
+    emulator.control.block(21)
+    assert await channel.probe(question, sent.message_id) == Blocked()

@@ -24,6 +24,8 @@ from bot.channels.base import (
     Delivered,
     Failed,
     OutgoingMessage,
+    Probe,
+    ProbeOutcome,
     RetryLater,
     SendOutcome,
 )
@@ -37,9 +39,14 @@ log = logging.getLogger(__name__)
 SEND_POOL_SIZE = 16
 TRANSIENT_RETRY_SECONDS = 2.0
 SEND_MESSAGE = "sendMessage"
+EDIT_MESSAGE_TEXT = "editMessageText"
+# Telegram's answer to an edit that changes nothing: the message is there, exactly as given.
+NOT_MODIFIED = "message is not modified"
 
 warnings.filterwarnings(
-    "ignore", message=rf"Please use 'Bot\.{SEND_MESSAGE}'", category=PTBUserWarning
+    "ignore",
+    message=rf"Please use 'Bot\.({SEND_MESSAGE}|{EDIT_MESSAGE_TEXT})'",
+    category=PTBUserWarning,
 )
 
 
@@ -67,6 +74,10 @@ def _reply_markup(message: OutgoingMessage) -> dict[str, Any]:
         for row in message.buttons
     ]
     return {"reply_markup": {"inline_keyboard": rows}}
+
+
+def _unanswered(reason: str) -> RetryLater:
+    return RetryLater(after_seconds=TRANSIENT_RETRY_SECONDS, reason=reason, maybe_delivered=True)
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -109,14 +120,42 @@ class TelegramChannel:
             self.last_call_ok = True
             log.warning("telegram rejected a message", extra={"error": type(exc).__name__})
             return Failed(reason=f"bad request: {exc.message[:120]}")
+        # No answer, or a gateway's instead of Telegram's: the message may have gone out.
         except TimedOut:
             self.last_call_ok = False
-            return RetryLater(after_seconds=TRANSIENT_RETRY_SECONDS, reason="timeout")
+            return _unanswered("timeout")
         except NetworkError as exc:
             self.last_call_ok = False
-            return RetryLater(after_seconds=TRANSIENT_RETRY_SECONDS, reason=f"network: {exc}"[:120])
+            return _unanswered(f"network: {exc}"[:120])
         except TelegramError as exc:
             self.last_call_ok = False
-            return RetryLater(after_seconds=TRANSIENT_RETRY_SECONDS, reason=type(exc).__name__)
+            return _unanswered(type(exc).__name__)
         self.last_call_ok = True
         return Delivered(message_id=message_id)
+
+    async def probe(self, message: OutgoingMessage, message_id: int) -> ProbeOutcome:
+        """Is `message_id` in this chat our `message`? Asked by editing it into itself.
+
+        Telegram refuses an edit that changes nothing with "message is not modified": that
+        answer means the id holds exactly this text and these buttons, and nothing changes on
+        the phone. Any other refusal (not found, the person's own message, a message without
+        text) means it is not the one we look for.
+        """
+        parameters = {"chat_id": message.chat_id, "message_id": message_id, "text": message.text}
+        try:
+            await self.bot.do_api_request(
+                EDIT_MESSAGE_TEXT, api_kwargs=parameters | _reply_markup(message)
+            )
+        except RetryAfter as exc:
+            return RetryLater(after_seconds=_seconds(exc.retry_after), reason="rate_limited")
+        except Forbidden:
+            return Blocked()
+        except BadRequest as exc:
+            return Probe.FOUND if NOT_MODIFIED in exc.message.lower() else Probe.ABSENT
+        except TelegramError as exc:
+            reason = f"probe: {type(exc).__name__}"
+            return RetryLater(after_seconds=TRANSIENT_RETRY_SECONDS, reason=reason)
+        # The edit went through, so the id held another text of ours. The dispatcher rules
+        # that out (`bot.delivery.checking`): say so loudly rather than count it as found.
+        log.error("a delivery probe changed a message", extra={"message_id": message_id})
+        return Probe.ABSENT
