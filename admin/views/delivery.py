@@ -52,6 +52,14 @@ def delivery_status(
         return None
     if status == Status.SENT:
         return Delivery(SENT, _("Verzonden op {moment}.", moment=moment(sent_at, zone)))
+    if status == Status.CHECKING:
+        return Delivery(
+            QUEUED,
+            _(
+                "Nog niet bevestigd. We kijken of dit bericht is aangekomen voordat we het "
+                "opnieuw sturen."
+            ),
+        )
     if status in WAITING:
         if attempts > 0 or last_error is not None:  # tried before, or handed back by a direct send
             text = _("Nog niet verzonden. Het lukte nog niet; we proberen het opnieuw.")

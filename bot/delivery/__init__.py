@@ -35,23 +35,27 @@ Guarantees
   one `UPDATE ... RETURNING`. A claim is a lease; a crashed worker's rows are claimable again
   once the lease ends.
 - Transient failures (5xx, timeouts, dropped connections) are retried with backoff until the
-  policy gives up. The Bot API has no idempotency key, so when Telegram delivered a message but
-  its answer was lost (a timeout after delivery), the retry shows it a second time: retrying is
-  the choice that loses nothing.
+  policy gives up. The Bot API has no idempotency key: a call that went unanswered may have been
+  carried out. So before such a message is sent again, it is checked (below).
 
-The one crash window: between marking a row `sending` (committed just before the network call)
-and recording the answer (no more sends are in flight than the channel has connections, so a
-`sending` row does not queue for one). A crash there leaves rows in `sending`; we cannot know
-whether Telegram delivered them. `reconcile()` (at start, and for expired leases while running)
-settles them: crisis rows (priority >= PRIORITY_CRISIS) are sent again, since a duplicate crisis
-reply is better than none; all other rows become `uncertain` and are not resent, since a youth
-shown the same question twice is confused. An `uncertain` check-in that never arrived is not
-silence forever: the reminder ladder (day 3 and 7) asks the open question again and the silence
-signal follows, as for any unanswered check-in. Coordinators see it too: the youth's timeline
-entry (`ChatMessage.outbox_id` links it to this row) warns that the message may not have arrived,
-as it shows `sent`, `cancelled` with its reason and `failed` (`admin/views/delivery.py`).
-A crash at any other point loses nothing and repeats nothing.
-The channel's own timeout must be shorter than the lease (default two minutes).
+Unanswered sends: a crash between marking a row `sending` (committed just before the network
+call) and recording the answer leaves it in `sending`; a timeout or a dropped connection leaves
+the same doubt while running. With a `ProbingChannel` (Telegram's, the in-memory one) the row
+becomes `checking` and the dispatcher asks the network whether the message arrived
+(`bot.delivery.checking`): found, it is recorded as sent with its message id; missing, it is
+sent again. Either way it is shown exactly once. `reconcile()` (at start, and for expired leases
+while running) takes over the rows a stopped worker left. The check needs a later send to bound
+the message ids to search; when none comes within `check_patience`, when the range is too wide,
+or when another message of the chat is unaccounted for, the row is settled as before these
+checks: an unanswered call is retried (a second copy if it had arrived), a crash's row becomes
+`uncertain` and is not resent, since a youth shown the same question twice is confused (crisis
+rows, priority >= PRIORITY_CRISIS, are sent again: a duplicate crisis reply is better than
+none). An `uncertain` check-in that never arrived is not silence forever: the reminder ladder
+(day 3 and 7) asks the open question again and the silence signal follows. Coordinators see it
+too: the youth's timeline entry (`ChatMessage.outbox_id` links it to this row) says that the
+message is being checked, or may not have arrived (`admin/views/delivery.py`).
+No more sends are in flight than the channel has connections, so a `sending` row does not queue
+for one. The channel's own timeout must be shorter than the lease (default two minutes).
 """
 
 from bot.delivery.dispatcher import Dispatcher, DispatchStats

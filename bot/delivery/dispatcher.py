@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 import random
 import time
 from collections import Counter
@@ -23,6 +24,9 @@ from bot.channels.base import (
     Delivered,
     Failed,
     OutgoingMessage,
+    Probe,
+    ProbeOutcome,
+    ProbingChannel,
     RetryLater,
     SendOutcome,
 )
@@ -30,9 +34,11 @@ from bot.clock import Clock
 from bot.storage.db import Database
 from bot.storage.groupcommit import GroupCommit
 
+from .checking import PendingCheck, candidates, settle_unchecked
 from .pacing import Pacer
 from .retry import RetryKind, RetryPolicy, classify
 from .store import (
+    Check,
     ClaimBatch,
     Claimed,
     Failure,
@@ -55,6 +61,7 @@ TAKEN_OVER = "taken_over"  # our lease ran out and another worker claimed the ro
 RECORD_RETRY = RetryPolicy(base_seconds=0.5, cap_seconds=5.0)
 RECORD_TRIES_WHILE_STOPPING = 3
 CHECK_RETRY_WAIT = 1.0  # the send-time check failed (the database is away): again after this
+PROBE_RETRY_WAIT = 2.0  # a delivery probe met a transient error: probe again after this
 
 
 @dataclass
@@ -65,6 +72,12 @@ class DispatchStats:
     blocked: int = 0
     held: int = 0
     cancelled: Counter[str] = field(default_factory=Counter)
+    # Unanswered sends checked with the network (`bot.delivery.checking`): found delivered,
+    # found missing (sent again), or settled without a check.
+    found: int = 0
+    missing: int = 0
+    unchecked: int = 0
+    probes: int = 0
 
 
 class Dispatcher:
@@ -75,6 +88,11 @@ class Dispatcher:
     send per chat is read at claim time). `max_in_flight` matches the Telegram channel's
     connection pool: a row marked `sending` should be on the wire, not queued for a connection,
     because a crash in between leaves it `uncertain`.
+
+    With a `ProbingChannel`, a send that goes unanswered is checked before it is sent again
+    (`bot.delivery.checking`): `check_grace` is how long a request that timed out may still be
+    carried out by the network, `check_patience` how long a check waits for a later send to
+    bound it, `max_probes` the widest range it searches.
     """
 
     def __init__(
@@ -93,6 +111,9 @@ class Dispatcher:
         retry_policy: RetryPolicy | None = None,
         hold_check: HoldCheck | None = None,
         hold_for: timedelta = timedelta(minutes=15),
+        check_grace: float = 20.0,
+        check_patience: float = 60.0,
+        max_probes: int = 64,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
@@ -130,6 +151,13 @@ class Dispatcher:
         self._stopping = False
         self._wake = asyncio.Event()
         self._finished = asyncio.Event()
+        self._prober = channel if isinstance(channel, ProbingChannel) else None
+        self.check_grace = check_grace
+        self.check_patience = check_patience
+        self.max_probes = max_probes
+        self._checks: dict[int, PendingCheck] = {}
+        self._highest_id = 0  # the highest message id seen: the next message's is above it
+        self._checkable: set[int] = set()  # rows being sent whose `probe_from` was stored
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -185,8 +213,13 @@ class Dispatcher:
 
     async def reconcile(self) -> Reconciled:
         """Settle what a previous incarnation of this worker (or a dead one) left behind."""
-        report = await self._store.reconcile(now=self.clock.now(), own_rows=True)
-        if report.resent or report.uncertain or report.released:
+        report = await self._store.reconcile(
+            now=self.clock.now(), own_rows=True, probing=self._prober is not None
+        )
+        if self._prober is not None:
+            self._highest_id = max(self._highest_id, await self._store.highest_message_id())
+        self._adopt(report.to_check)
+        if report.resent or report.uncertain or report.released or report.to_check:
             logger.warning(
                 "outbox.reconciled",
                 extra={
@@ -194,9 +227,22 @@ class Dispatcher:
                     "resent": report.resent,
                     "uncertain": report.uncertain,
                     "released": report.released,
+                    "checking": len(report.to_check),
                 },
             )
         return report
+
+    def _adopt(self, rows: Sequence[Claimed], fallback: Result | None = None) -> None:
+        """Check these rows (now `checking` and ours) once a later send bounds their ids."""
+        now, wall_now = self._monotonic(), self.clock.now()
+        for row in rows:
+            self._checks[row.id] = PendingCheck(
+                row,
+                fallback=fallback,
+                adopted_at=wall_now,
+                bound_after=now + self.check_grace,
+                give_up_at=now + self.check_grace + self.check_patience,
+            )
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -216,7 +262,12 @@ class Dispatcher:
                 now = self._monotonic()
                 try:
                     if now >= next_reap:
-                        await self._store.reconcile(now=self.clock.now(), own_rows=False)
+                        reaped = await self._store.reconcile(
+                            now=self.clock.now(),
+                            own_rows=False,
+                            probing=self._prober is not None,
+                        )
+                        self._adopt(reaped.to_check)
                         next_reap = now + self.lease.total_seconds()
                     if len(self._ready) <= self.batch_size // 2 and self._worth_claiming(now):
                         await self._claim(now)
@@ -227,13 +278,18 @@ class Dispatcher:
                     logger.exception("outbox.claim_failed", extra={"worker": self.worker_id})
                     await self._pause(self.poll_interval)
                     continue
+                self._start_checks(now)
                 if not self._ready:
                     if self._tasks:
                         await self._wait_for_a_send()
-                    elif until_idle and not self._worth_claiming(now, idle=True):
+                    elif (
+                        until_idle
+                        and not self._checks  # a check waits for a later send, or its patience
+                        and not self._worth_claiming(now, idle=True)
+                    ):
                         break
                     else:
-                        await self._pause(self.poll_interval)
+                        await self._pause(min(self.poll_interval, self._next_check_due(now)))
                     continue
                 wait = self._pacer.global_wait(now)
                 if self._at_gate:  # sends wait for the network gate: don't add to that queue
@@ -255,6 +311,8 @@ class Dispatcher:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
             leftover, self._ready = self._ready, []
+            # Rows still being checked stay `checking` and ours: the next start takes them up.
+            self._checks.clear()
             try:
                 await self._store.release([m.id for m in leftover])
             finally:
@@ -341,15 +399,40 @@ class Dispatcher:
                 await self._sleep(wait)
         finally:
             self._at_gate -= 1
-        self._pacer.sent(message.chat_id, self._monotonic())
+        started = self._monotonic()
+        self._pacer.sent(message.chat_id, started)
         try:
             outcome: SendOutcome = await self.channel.send(outgoing)
         except Exception as exc:
             # A channel should answer with an outcome; an exception is treated as transient.
             logger.exception("outbox.channel_error", extra={"outbox_id": message.id})
-            outcome = RetryLater(0.0, f"channel error: {type(exc).__name__}")
+            outcome = RetryLater(0.0, f"channel error: {type(exc).__name__}", maybe_delivered=True)
+        if isinstance(outcome, Delivered):
+            self._saw(outcome.message_id, started)
         result = self._interpret(message, outcome)
+        checkable = message.id in self._checkable
+        self._checkable.discard(message.id)
+        if isinstance(result, Retry) and checkable and self._maybe_there(outcome):
+            # Unanswered, maybe delivered: find out before sending it again.
+            retry, until = result, self.clock.now() + self.lease
+            result = Check(message.id, f"unanswered ({retry.error}); checking", until)
+            await self._record_result(result)
+            self._adopt([message], fallback=retry)
+            return
         await self._record_result(result)
+
+    @staticmethod
+    def _maybe_there(outcome: SendOutcome) -> bool:
+        return (
+            isinstance(outcome, RetryLater)
+            and outcome.maybe_delivered
+            and classify(outcome) is RetryKind.TRANSIENT
+        )
+
+    def _saw(self, message_id: int, started: float) -> None:
+        self._highest_id = max(self._highest_id, message_id)
+        for check in self._checks.values():
+            check.saw(message_id, started)
 
     def _check_again(self, message: Claimed, chat_was_ready_at: float) -> None:
         """The send-time check failed (the database is away): the row is still ours, so check
@@ -416,6 +499,88 @@ class Dispatcher:
             await self._sleep(wait)
         # Left in `sending`: after the lease, reconcile treats it as maybe delivered.
 
+    # -- checking unanswered sends (`bot.delivery.checking`) -----------------------------------
+
+    def _start_checks(self, now: float) -> None:
+        """Probe the checks a later send has bounded; settle those none bounded in time."""
+        for check in list(self._checks.values()):
+            if check.busy or len(self._tasks) >= self.max_in_flight:
+                continue
+            if check.ready(now):
+                self._spawn_check(check, self._probe(check))
+            elif check.ceiling is None and now >= check.give_up_at:
+                self._spawn_check(check, self._settle_unchecked(check, "no later send bounded it"))
+
+    def _next_check_due(self, now: float) -> float:
+        """Seconds until a waiting check can go on (a probe retry, or giving up)."""
+        waits = [
+            (c.retry_at if c.ceiling is not None else c.give_up_at) - now
+            for c in self._checks.values()
+            if not c.busy
+        ]
+        return max(0.0, min(waits, default=math.inf))
+
+    def _spawn_check(self, check: PendingCheck, work: Awaitable[Result | None]) -> None:
+        check.busy = True
+        task = asyncio.create_task(self._run_check(check, work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run_check(self, check: PendingCheck, work: Awaitable[Result | None]) -> None:
+        try:
+            result = await work
+        except Exception:
+            logger.exception("outbox.probe_failed", extra={"outbox_id": check.id})
+            result = None
+            check.retry_at = self._monotonic() + PROBE_RETRY_WAIT
+        if result is None:
+            check.busy = False
+            return
+        await self._record_result(result)
+        self._checks.pop(check.id, None)
+        self._changes += 1
+
+    async def _probe(self, check: PendingCheck) -> Result | None:
+        """Probe every unaccounted id the check's range holds; None: try again later."""
+        assert self._prober is not None and check.ceiling is not None
+        message = check.message
+        plan = await self._store.probe_plan(message, check.ceiling)
+        if not plan.safe:
+            return self._unchecked(check, "another message of the chat is unaccounted for")
+        ids = candidates(plan.low, check.ceiling, plan.recorded)
+        if len(ids) > self.max_probes:
+            return self._unchecked(check, f"{len(ids)} message ids to search")
+        outgoing = OutgoingMessage.from_payload(message.chat_id, message.payload)
+        for message_id in ids:
+            while (wait := self._pacer.send_wait(message.chat_id, self._monotonic())) > 0:
+                await self._sleep(wait)
+            self._pacer.sent(message.chat_id, self._monotonic())
+            self.stats.probes += 1
+            outcome: ProbeOutcome = await self._prober.probe(outgoing, message_id)
+            if outcome is Probe.FOUND:
+                self.stats.found += 1
+                self.stats.sent += 1
+                return Sent(message.id, message_id)
+            if isinstance(outcome, Blocked):
+                self.stats.blocked += 1
+                return Failure(message.id, f"blocked: {outcome.reason}", message.youth_id)
+            if isinstance(outcome, RetryLater):
+                now = self._monotonic()
+                if classify(outcome) is RetryKind.GLOBAL_RATE_LIMIT:
+                    self._pacer.pause_all(now, outcome.after_seconds)
+                check.retry_at = now + max(outcome.after_seconds, PROBE_RETRY_WAIT)
+                return None
+        self.stats.missing += 1
+        return Retry(message.id, self.clock.now(), "checked: it never arrived; sent again")
+
+    async def _settle_unchecked(self, check: PendingCheck, why: str) -> Result:
+        return self._unchecked(check, why)
+
+    def _unchecked(self, check: PendingCheck, why: str) -> Result:
+        self.stats.unchecked += 1
+        logger.warning("outbox.not_checked", extra={"outbox_id": check.id, "why": why})
+        return settle_unchecked(check, self.clock.now(), why)
+
     def _count_not_sent(self, verdict: str) -> None:
         if verdict == HELD:
             self.stats.held += 1
@@ -425,10 +590,17 @@ class Dispatcher:
     # -- group writes ---------------------------------------------------------------------------
 
     async def _begin_sending(self, ids: list[int]) -> Sequence[str | None]:
+        probe_from = self._highest_id if self._prober is not None else None
         verdicts = await self._store.begin_sending(
-            ids, now=self.clock.now(), hold_check=self.hold_check, hold_for=self.hold_for
+            ids,
+            now=self.clock.now(),
+            hold_check=self.hold_check,
+            hold_for=self.hold_for,
+            probe_from=probe_from,
         )
         answers = [verdicts.get(i, TAKEN_OVER) for i in ids]
+        if probe_from is not None:
+            self._checkable.update(i for i, a in zip(ids, answers, strict=True) if a is None)
         if any(a is not None for a in answers):
             self._quiet.difference_update(i for i, a in zip(ids, answers, strict=True) if a)
             self._changes += 1

@@ -23,17 +23,18 @@ class Status(StrEnum):
     PENDING = "pending"  # waiting for `not_before`
     CLAIMED = "claimed"  # a dispatcher holds it (lease until `claimed_until`)
     SENDING = "sending"  # handed to the network; the result is not recorded yet
+    CHECKING = "checking"  # the send went unanswered: asking the network whether it arrived
     SENT = "sent"
     FAILED = "failed"  # permanent error or blocked; `last_error` says why
     CANCELLED = "cancelled"  # not sent on purpose (consent, pause, unreachable); `last_error`
-    UNCERTAIN = "uncertain"  # a crash while sending: maybe delivered, not resent
+    UNCERTAIN = "uncertain"  # maybe delivered, could not be checked; not resent
 
 
 # `session.info` key: the rows `enqueue` added in the session's transaction, for a caller that
 # hands them straight to the dispatcher (`bot.conversations.router`).
 ENQUEUED = "inbeeld_outbox_enqueued"
 
-IN_FLIGHT = (Status.CLAIMED, Status.SENDING)
+IN_FLIGHT = (Status.CLAIMED, Status.SENDING, Status.CHECKING)
 FINAL = (Status.SENT, Status.FAILED, Status.CANCELLED, Status.UNCERTAIN)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, case, exists, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.consent.queries import ConsentSubject, active_consents
@@ -99,7 +99,31 @@ class Failure:
     blocked_youth_id: int | None = None  # set when the youth blocked the bot
 
 
-Result = Sent | Retry | Failure
+@dataclass(frozen=True)
+class Check:
+    """Unanswered: find out whether it arrived before sending it again (stays ours)."""
+
+    id: int
+    error: str
+    until: datetime  # the lease while checking
+
+
+@dataclass(frozen=True)
+class Unsure:
+    """Maybe delivered and it cannot be found out: not sent again."""
+
+    id: int
+    error: str
+
+
+Result = Sent | Retry | Failure | Check | Unsure
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    low: int  # the message's id is above this
+    recorded: frozenset[int]  # ids of ours up to the ceiling, accounted for
+    safe: bool  # no other message of the chat is unaccounted for
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,7 @@ class Reconciled:
     resent: int  # crisis rows left in `sending`: back to pending
     uncertain: int  # other rows left in `sending`: maybe delivered, not resent
     released: int  # this worker's claimed rows: back to pending
+    to_check: list[Claimed] = field(default_factory=list)  # left unanswered: ours to check
 
 
 async def _execute(
@@ -132,8 +157,9 @@ def _due() -> Any:
         other.c.chat_id == OUTBOX.c.chat_id,
         other.c.id != OUTBOX.c.id,
         or_(
-            # in flight elsewhere (or here): one message per chat at a time
-            other.c.status == Status.SENDING,
+            # in flight elsewhere (or here): one message per chat at a time; a message whose
+            # send went unanswered counts until we know whether it arrived
+            other.c.status.in_((Status.SENDING, Status.CHECKING)),
             and_(other.c.status == Status.CLAIMED, other.c.claimed_until >= now),
             # an earlier message that is due or being retried goes first
             and_(
@@ -231,7 +257,18 @@ SEND_FACTS = (
     .select_from(OUTBOX.outerjoin(YOUTH, YOUTH.c.id == OUTBOX.c.youth_id))
     .where(OUTBOX.c.id.in_(IDS))
 )
-MARK_SENDING = update(OUTBOX).where(OUTBOX.c.id.in_(IDS)).values(status=Status.SENDING)
+# Where a check for the message would start (`bot.delivery.checking`): above every message id
+# recorded so far and every id the sender has seen (not yet recorded); NULL: no checks.
+_SEEN = bindparam("probe_from", type_=Integer())
+_RECORDED = func.coalesce(select(func.max(OUTBOX.c.channel_message_id)).scalar_subquery(), 0)
+MARK_SENDING = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(IDS))
+    .values(
+        status=Status.SENDING,
+        probe_from=case((_SEEN.is_(None), None), (_RECORDED > _SEEN, _RECORDED), else_=_SEEN),
+    )
+)
 HOLD = (
     update(OUTBOX)
     .where(OUTBOX.c.id.in_(IDS))
@@ -251,7 +288,8 @@ CANCEL = (
 )
 _SENDING_BY_WORKER = and_(
     OUTBOX.c.id == bindparam("oid"),
-    OUTBOX.c.status == Status.SENDING,
+    # (not `in_`: an expanding parameter cannot go into an executemany)
+    or_(OUTBOX.c.status == Status.SENDING, OUTBOX.c.status == Status.CHECKING),
     OUTBOX.c.claimed_by == bindparam("worker"),
 )
 _RELEASED = {"claimed_by": None, "claimed_until": None, "attempts": OUTBOX.c.attempts + 1}
@@ -274,6 +312,37 @@ RECORD_RETRY = _result(
     last_error=bindparam("err"),
 )
 RECORD_FAILED = _result(status=Status.FAILED, last_error=bindparam("err"))
+RECORD_UNCERTAIN = _result(status=Status.UNCERTAIN, last_error=bindparam("err"))
+# Unanswered: still this worker's, for as long as it takes to find out whether it arrived.
+RECORD_CHECK = (
+    update(OUTBOX)
+    .where(_SENDING_BY_WORKER)
+    .values(
+        status=Status.CHECKING,
+        claimed_until=bindparam("until", type_=UTCDateTime()),
+        last_error=bindparam("err"),
+    )
+)
+# Message ids of ours already accounted for in a probe's range: never probed.
+RECORDED_IDS = select(OUTBOX.c.channel_message_id).where(
+    OUTBOX.c.channel_message_id > bindparam("low"),
+    OUTBOX.c.channel_message_id < bindparam("high"),
+)
+# Another message of this chat whose arrival we cannot account for: a probe could meet it.
+_other = OUTBOX.alias("unsettled")
+UNSETTLED_NEIGHBOUR = (
+    select(_other.c.id)
+    .where(
+        _other.c.chat_id == bindparam("chat"),
+        _other.c.id != bindparam("oid"),
+        or_(
+            _other.c.status.in_((Status.SENDING, Status.CHECKING, Status.UNCERTAIN)),
+            # a direct sender's row is `claimed` while it is on the wire
+            and_(_other.c.status == Status.CLAIMED, _other.c.claimed_by != bindparam("worker")),
+        ),
+    )
+    .limit(1)
+)
 
 
 class OutboxStore:
@@ -344,6 +413,7 @@ class OutboxStore:
         now: datetime,
         hold_check: HoldCheck | None,
         hold_for: timedelta,
+        probe_from: int | None = None,
     ) -> dict[int, str | None]:
         """Check consent, pause, reachability and holds, then mark the sendable rows `sending`.
 
@@ -389,7 +459,7 @@ class OutboxStore:
 
             sending = [i for i, v in verdicts.items() if v is None]
             if sending:
-                await _execute(session, MARK_SENDING, {"ids": sending})
+                await _execute(session, MARK_SENDING, {"ids": sending, "probe_from": probe_from})
             if to_hold:
                 await _execute(session, HOLD, {"ids": to_hold, "nb": now + hold_for})
             by_reason: dict[str, list[int]] = defaultdict(list)
@@ -420,12 +490,24 @@ class OutboxStore:
             for r in results
             if isinstance(r, Failure)
         ]
+        unsure = [
+            {"oid": r.id, "err": _clip(r.error), "worker": worker}
+            for r in results
+            if isinstance(r, Unsure)
+        ]
+        check = [
+            {"oid": r.id, "err": _clip(r.error), "until": r.until, "worker": worker}
+            for r in results
+            if isinstance(r, Check)
+        ]
         blocked = [r for r in results if isinstance(r, Failure) and r.blocked_youth_id]
         async with self.database.transaction() as session:
             for statement, parameters in (
                 (RECORD_SENT, sent),
                 (RECORD_RETRY, retry),
                 (RECORD_FAILED, failed),
+                (RECORD_UNCERTAIN, unsure),
+                (RECORD_CHECK, check),
             ):
                 if parameters:
                     await _execute(session, statement, parameters)
@@ -459,22 +541,47 @@ class OutboxStore:
             return result.rowcount
 
     async def reconcile(
-        self, *, now: datetime, own_rows: bool, resend_priority: int = PRIORITY_CRISIS
+        self,
+        *,
+        now: datetime,
+        own_rows: bool,
+        probing: bool = False,
+        resend_priority: int = PRIORITY_CRISIS,
     ) -> Reconciled:
         """Settle rows a crashed worker left behind (see the policy in `bot.delivery`).
 
         `own_rows`: also take this worker id's rows whatever their lease (call it only at start,
         before this worker claims anything: they belong to a previous, dead incarnation).
+        `probing`: this worker's channel can find out whether a message arrived: rows left
+        unanswered become this worker's to check (`to_check`); rows from before such checks
+        existed (no `probe_from`) are settled as without.
         """
         abandoned = OUTBOX.c.claimed_until < now
         if own_rows:
             abandoned = or_(abandoned, OUTBOX.c.claimed_by == self.worker_id)
-        left_sending = and_(OUTBOX.c.status == Status.SENDING, abandoned)
+        left_unanswered = and_(OUTBOX.c.status.in_((Status.SENDING, Status.CHECKING)), abandoned)
+        to_check: list[Claimed] = []
         async with self.database.transaction() as session:
+            if probing:
+                adopted = await _execute(
+                    session,
+                    update(OUTBOX)
+                    .where(left_unanswered, OUTBOX.c.probe_from.is_not(None))
+                    .values(
+                        status=Status.CHECKING,
+                        claimed_by=self.worker_id,
+                        claimed_until=now + self.lease,
+                        last_error="a worker stopped while sending it; checking whether it arrived",
+                    )
+                    .returning(*CLAIMED_COLUMNS),
+                )
+                to_check = [Claimed(*row) for row in adopted.all()]
+                # The rest (from before `probe_from` existed) as without checks; not these.
+                left_unanswered = and_(left_unanswered, OUTBOX.c.probe_from.is_(None))
             resent = await _execute(
                 session,
                 update(OUTBOX)
-                .where(left_sending, OUTBOX.c.priority >= resend_priority)
+                .where(left_unanswered, OUTBOX.c.priority >= resend_priority)
                 .values(
                     status=Status.PENDING,
                     not_before=now,
@@ -487,7 +594,7 @@ class OutboxStore:
             uncertain = await _execute(
                 session,
                 update(OUTBOX)
-                .where(left_sending)
+                .where(left_unanswered)
                 .values(
                     status=Status.UNCERTAIN,
                     claimed_by=None,
@@ -507,4 +614,36 @@ class OutboxStore:
                     .values(status=Status.PENDING, claimed_by=None, claimed_until=None),
                 )
                 released = mine.rowcount
-        return Reconciled(resent.rowcount, uncertain.rowcount, released)
+        return Reconciled(resent.rowcount, uncertain.rowcount, released, to_check)
+
+    # -- checking whether an unanswered message arrived -----------------------------------------
+
+    async def highest_message_id(self) -> int:
+        """The highest message id recorded: every message sent from now on gets a higher one."""
+        async with self.database.session() as session:
+            highest = (
+                await _execute(session, select(func.max(OUTBOX.c.channel_message_id)))
+            ).scalar()
+        return int(highest or 0)
+
+    async def probe_plan(self, message: Claimed, high: int) -> ProbePlan:
+        """Where a probe for `message` below id `high` starts, what it may skip, and whether
+        it may run at all."""
+        async with self.database.session() as session:
+            low = (
+                await _execute(
+                    session, select(OUTBOX.c.probe_from).where(OUTBOX.c.id == message.id)
+                )
+            ).scalar()
+            low = int(low or 0)
+            recorded = frozenset(
+                (await _execute(session, RECORDED_IDS, {"low": low, "high": high})).scalars()
+            )
+            neighbour = (
+                await _execute(
+                    session,
+                    UNSETTLED_NEIGHBOUR,
+                    {"chat": message.chat_id, "oid": message.id, "worker": self.worker_id},
+                )
+            ).first()
+        return ProbePlan(low, recorded, safe=neighbour is None)

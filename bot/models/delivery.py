@@ -52,14 +52,17 @@ class OutboxMessage(SQLModel, table=True):
     priority: int = 0  # higher first; crisis replies skip the queue
     # The message itself (text, buttons): names and free text, so encrypted at rest.
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=EncryptedJSON)
-    # pending|claimed|sending|sent|failed|cancelled|uncertain (see bot/delivery/dispatcher.py)
+    # pending|claimed|sending|checking|sent|failed|cancelled|uncertain (`bot.delivery.Status`)
     status: str = Field(default="pending", max_length=10)
     attempts: int = 0
     not_before: datetime = Field(sa_type=UTCDateTime)
     claimed_by: str | None = Field(default=None, max_length=80)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    channel_message_id: int | None = None
+    channel_message_id: int | None = Field(default=None, index=True)
+    # The highest message id the sender had seen when it marked the row `sending`: if the send
+    # goes unanswered, the message's own id can only be above it (`bot.delivery.checking`).
+    probe_from: int | None = None
     last_error: str | None = Field(default=None, max_length=300)
     # Checked at send time: consent withdrawn or pause set after planning means no send.
     requires_consent: bool = True

@@ -207,6 +207,7 @@ def test_every_outbox_status_has_a_sentence():
         Status.PENDING: "queued",
         Status.CLAIMED: "queued",
         Status.SENDING: "queued",
+        Status.CHECKING: "queued",
         Status.SENT: "sent",
         Status.FAILED: "failed",
         Status.CANCELLED: "not_sent",

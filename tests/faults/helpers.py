@@ -106,7 +106,7 @@ class Tally:
     lost: list[int] = field(default_factory=list)  # never shown, not marked uncertain
     uncertain: int = 0  # rows marked uncertain (delivered or not)
     uncertain_not_shown: int = 0  # marked uncertain and indeed never shown: a known, flagged gap
-    unfinished: int = 0  # still pending/claimed/sending: the run is not over
+    unfinished: int = 0  # still pending/claimed/sending/checking: the run is not over
     status: Counter[str] = field(default_factory=Counter)
     out_of_order_chats: int = 0
 
@@ -133,7 +133,7 @@ async def tally(database: Database, control: EmulatorControl, chats: list[int]) 
             result.uncertain += 1
             if copies == 0:
                 result.uncertain_not_shown += 1
-        elif status in (Status.PENDING, Status.CLAIMED, Status.SENDING):
+        elif status in (Status.PENDING, Status.CLAIMED, Status.SENDING, Status.CHECKING):
             result.unfinished += 1
         elif copies == 0:
             result.lost.append(row_id)
@@ -153,7 +153,7 @@ async def drain_until_settled(
                 await session.exec(
                     select(func.min(OutboxMessage.not_before)).where(
                         col(OutboxMessage.status).in_(
-                            [Status.PENDING, Status.CLAIMED, Status.SENDING]
+                            [Status.PENDING, Status.CLAIMED, Status.SENDING, Status.CHECKING]
                         )
                     )
                 )

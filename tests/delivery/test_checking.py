@@ -1,0 +1,181 @@
+"""A send that goes unanswered is checked with Telegram before it is sent again.
+
+Against the Bot API emulator, whose message ids come from one counter for all of a bot's
+private chats (as Telegram's do) and whose faults drop a call before or after carrying it out.
+The design and its limits: `bot.delivery.checking`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from bot.channels.telegram import TelegramChannel, make_bot
+from bot.clock import SystemClock
+from bot.delivery import Dispatcher, RetryPolicy, Status
+from bot.delivery.store import OutboxStore
+from bot.emulator import EmulatorServer, Limits
+from bot.models import OutboxMessage
+from bot.storage.db import Database
+from tests.faults.helpers import consenting_youths, drain_until_settled, tally, wave
+
+TOKEN = "777003:checking-token"
+
+
+@pytest.fixture
+async def emulator():
+    async with EmulatorServer(token=TOKEN, limits=Limits.off()) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def channel(emulator):
+    bot = make_bot(TOKEN, emulator.api_url)
+    await bot.initialize()
+    yield TelegramChannel(bot)
+    await bot.shutdown()
+
+
+async def cohort(database: Database, emulator: EmulatorServer, youths: int) -> list[int]:
+    """`youths` consenting youths with one message each in the outbox; their chats."""
+    now = datetime.now(UTC)
+    pairs = await consenting_youths(database, now, youths)
+    await wave(database, now, pairs, 1)
+    for _, chat in pairs:
+        emulator.control.add_user(chat, "Test").started = True
+    return [chat for _, chat in pairs]
+
+
+def dispatcher(database: Database, channel: TelegramChannel, **options: object) -> Dispatcher:
+    settings: dict[str, object] = {
+        "worker_id": "checker",
+        "rate_per_second": 200.0,
+        "per_chat_interval": 0.0,
+        "max_in_flight": 1,  # one at a time: the faulty call is the first
+        "retry_policy": RetryPolicy(base_seconds=0.05, cap_seconds=0.2),
+        "check_grace": 0.0,
+        "check_patience": 1.0,
+    }
+    return Dispatcher(database, channel, SystemClock(), **(settings | options))  # type: ignore[arg-type]
+
+
+async def test_an_answer_lost_after_delivery_is_found_not_sent_again(database, emulator, channel):
+    chats = await cohort(database, emulator, 3)
+    emulator.faults.next_calls("drop_after", 1, methods=["sendMessage"])
+
+    worker = dispatcher(database, channel)
+    await worker.drain()
+
+    result = await tally(database, emulator.control, chats)
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 0, {"sent": 3})
+    assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (1, 0, 0)
+    first = emulator.control.state.chat(chats[0]).messages[-1]
+    async with database.session() as session:
+        row = await session.get(OutboxMessage, 1)
+    assert row is not None and row.channel_message_id == first.message_id
+    assert first.history == []  # the probe changed nothing on the phone
+
+
+async def test_a_call_dropped_before_it_was_carried_out_is_sent_again_once(
+    database, emulator, channel
+):
+    chats = await cohort(database, emulator, 3)
+    emulator.faults.next_calls("drop", 1, methods=["sendMessage"])
+
+    worker = dispatcher(database, channel)
+    await worker.drain()
+
+    result = await tally(database, emulator.control, chats)
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 0, {"sent": 3})
+    assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (0, 1, 0)
+
+
+async def test_with_nothing_sent_after_it_an_unanswered_send_is_retried_as_before(
+    database, emulator, channel
+):
+    # The documented limit: only a later send bounds the ids to search. The last message of
+    # all that goes unanswered waits `check_patience` for one, then is sent again.
+    chats = await cohort(database, emulator, 1)
+    emulator.faults.next_calls("drop_after", 1, methods=["sendMessage"])
+
+    worker = dispatcher(database, channel, check_patience=0.2)
+    await drain_until_settled(worker, database)  # the retry waits for its backoff
+
+    result = await tally(database, emulator.control, chats)
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (1, 1, {"sent": 1})
+    assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (0, 0, 1)
+
+
+async def test_a_chat_with_another_message_unaccounted_for_is_not_probed(
+    database, emulator, channel
+):
+    chats = await cohort(database, emulator, 3)
+    async with database.transaction() as session:
+        # An earlier message of the first chat, maybe delivered: a probe could meet it.
+        session.add(
+            OutboxMessage(
+                chat_id=chats[0],
+                status=Status.UNCERTAIN,
+                not_before=datetime.now(UTC),
+                created_at=datetime.now(UTC),
+                requires_consent=False,
+                payload={"text": "eerder", "buttons": []},
+            )
+        )
+    emulator.faults.next_calls("drop_after", 1, methods=["sendMessage"])
+
+    worker = dispatcher(database, channel)
+    await drain_until_settled(worker, database)
+
+    assert (worker.stats.probes, worker.stats.unchecked) == (0, 1)
+    shown = [m["text"] for m in emulator.control.bot_messages(chats[0])]
+    assert shown == ["wave 1", "wave 1"]  # sent again, as without checks
+
+
+@pytest.mark.parametrize("delivered", [True, False], ids=["it-arrived", "it-never-left"])
+async def test_a_dead_workers_unanswered_send_is_checked_by_the_next(
+    database, emulator, channel, delivered
+):
+    chats = await cohort(database, emulator, 3)
+    now = datetime.now(UTC)
+    dead = OutboxStore(database, worker_id="dead", lease=timedelta(milliseconds=1))
+    claimed = await dead.claim(limit=1, now=now, per_chat_interval=0.0)
+    (row,) = claimed.messages
+    await dead.begin_sending(
+        [row.id], now=now, hold_check=None, hold_for=timedelta(0), probe_from=0
+    )
+    if delivered:  # it died after Telegram carried the call out, before the answer came
+        assert await channel.send(_outgoing(row)) is not None
+
+    worker = dispatcher(database, channel, worker_id="heir")
+    await worker.drain()
+
+    result = await tally(database, emulator.control, chats)
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 0, {"sent": 3})
+    expected = (1, 0) if delivered else (0, 1)
+    assert (worker.stats.found, worker.stats.missing) == expected
+
+
+async def test_rows_from_before_checks_existed_are_settled_the_old_way(database, emulator, channel):
+    chats = await cohort(database, emulator, 2)
+    dead = OutboxStore(database, worker_id="dead", lease=timedelta(milliseconds=1))
+    now = datetime.now(UTC)
+    (row,) = (await dead.claim(limit=1, now=now, per_chat_interval=0.0)).messages
+    await dead.begin_sending([row.id], now=now, hold_check=None, hold_for=timedelta(0))
+    async with database.transaction() as session:  # `probe_from` unknown, as before 0016
+        await session.exec(update(OutboxMessage).values(probe_from=None))  # type: ignore[call-overload]
+
+    worker = dispatcher(database, channel, worker_id="heir")
+    await worker.drain()
+
+    result = await tally(database, emulator.control, chats)
+    assert dict(result.status) == {"sent": 1, "uncertain": 1}
+    assert worker.stats.probes == 0
+
+
+def _outgoing(row):
+    from bot.channels.base import OutgoingMessage
+
+    return OutgoingMessage.from_payload(row.chat_id, row.payload)
