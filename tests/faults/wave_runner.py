@@ -35,6 +35,10 @@ async def run(database_url: str, api_url: str, token: str, rate: float) -> None:
             worker_id=WORKER_ID,
             rate_per_second=rate,
             per_chat_interval=0.0,
+            # The emulator carries out a request it has read within milliseconds, and a restart
+            # takes far longer: any send after it bounds the killed process's unanswered ones.
+            check_grace=0.0,
+            check_patience=5.0,
         )
         stats = await dispatcher.drain()
         print(f"sent={stats.sent} retried={stats.retried} failed={stats.failed}", flush=True)
