@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+from bot.channels.base import Delivered, OutgoingMessage
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher, RetryPolicy, Status
@@ -61,15 +62,22 @@ def dispatcher(database: Database, channel: TelegramChannel, **options: object) 
     return Dispatcher(database, channel, SystemClock(), **(settings | options))  # type: ignore[arg-type]
 
 
-async def test_an_answer_lost_after_delivery_is_found_not_sent_again(database, emulator, channel):
+async def wave_with_one_fault(
+    database: Database, emulator: EmulatorServer, channel: TelegramChannel, fault: str
+) -> tuple[Dispatcher, list[int]]:
+    """Three messages to three chats; the first send meets `fault`. Asserts each shown once."""
     chats = await cohort(database, emulator, 3)
-    emulator.faults.next_calls("drop_after", 1, methods=["sendMessage"])
-
+    emulator.faults.next_calls(fault, 1, methods=["sendMessage"])  # type: ignore[arg-type]
     worker = dispatcher(database, channel)
     await worker.drain()
-
     result = await tally(database, emulator.control, chats)
     assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 0, {"sent": 3})
+    return worker, chats
+
+
+async def test_an_answer_lost_after_delivery_is_found_not_sent_again(database, emulator, channel):
+    worker, chats = await wave_with_one_fault(database, emulator, channel, "drop_after")
+
     assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (1, 0, 0)
     first = emulator.control.state.chat(chats[0]).messages[-1]
     async with database.session() as session:
@@ -81,14 +89,8 @@ async def test_an_answer_lost_after_delivery_is_found_not_sent_again(database, e
 async def test_a_call_dropped_before_it_was_carried_out_is_sent_again_once(
     database, emulator, channel
 ):
-    chats = await cohort(database, emulator, 3)
-    emulator.faults.next_calls("drop", 1, methods=["sendMessage"])
+    worker, _ = await wave_with_one_fault(database, emulator, channel, "drop")
 
-    worker = dispatcher(database, channel)
-    await worker.drain()
-
-    result = await tally(database, emulator.control, chats)
-    assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 0, {"sent": 3})
     assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (0, 1, 0)
 
 
@@ -147,7 +149,8 @@ async def test_a_dead_workers_unanswered_send_is_checked_by_the_next(
         [row.id], now=now, hold_check=None, hold_for=timedelta(0), probe_from=0
     )
     if delivered:  # it died after Telegram carried the call out, before the answer came
-        assert await channel.send(_outgoing(row)) is not None
+        outgoing = OutgoingMessage.from_payload(row.chat_id, row.payload)
+        assert isinstance(await channel.send(outgoing), Delivered)
 
     worker = dispatcher(database, channel, worker_id="heir")
     await worker.drain()
@@ -173,9 +176,3 @@ async def test_rows_from_before_checks_existed_are_settled_the_old_way(database,
     result = await tally(database, emulator.control, chats)
     assert dict(result.status) == {"sent": 1, "uncertain": 1}
     assert worker.stats.probes == 0
-
-
-def _outgoing(row):
-    from bot.channels.base import OutgoingMessage
-
-    return OutgoingMessage.from_payload(row.chat_id, row.payload)
