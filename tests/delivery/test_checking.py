@@ -22,6 +22,8 @@ from bot.models import OutboxMessage
 from bot.storage.db import Database
 from tests.faults.helpers import consenting_youths, drain_until_settled, tally, wave
 
+pytestmark = pytest.mark.db
+
 TOKEN = "777003:checking-token"
 
 
