@@ -131,7 +131,7 @@ async def sigkill_wave(database_url: str, key: str) -> None:
             process = await start_runner(database_url, emulator.api_url, key)
             moments.append(await kill_at_a_random_moment(process, emulator, rng, start_ups))
         process = await start_runner(database_url, emulator.api_url, key)
-        _out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=120)
         assert process.returncode == 0, err.decode()[-3000:]
         elapsed = loop.time() - began
         result = await tally(database, emulator.control, [chat for _, chat in youths])
@@ -150,7 +150,7 @@ async def sigkill_wave(database_url: str, key: str) -> None:
         "seconds": round(elapsed, 1),
     }
     if os.environ.get("FAULTS_REPORT"):
-        print("\nSIGKILL wave:", figures, dict(result.status))
+        print("\nSIGKILL wave:", figures, dict(result.status), "last run:", out.decode().strip())
     assert result.rows == total
     assert result.unfinished == 0, dict(result.status)
     assert figures["kills"] >= KILLS - 2, moments  # the wave must not end before the kills do

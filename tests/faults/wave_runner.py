@@ -2,8 +2,8 @@
 
 It is the service's sending half and nothing else (the same `Dispatcher` and `TelegramChannel`
 `inbeeld run` builds), so a test can SIGKILL it at any moment and start it again. It drains the
-outbox and exits 0. The worker id is stable across restarts, as a supervisor restarting one
-service would have it: at start `reconcile()` then settles what the killed incarnation left.
+outbox (retries included) and exits 0. The worker id is stable across restarts, as a supervisor
+restarting one service would have it: at start `reconcile()` settles what the killed one left.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from bot.clock import SystemClock
 from bot.delivery import Dispatcher
 from bot.privacy.crypto import KeyRing, configure_key_ring
 from bot.storage.db import Database
+from tests.faults.helpers import drain_until_settled
 
 WORKER_ID = "fault-wave-runner"
 
@@ -40,8 +41,14 @@ async def run(database_url: str, api_url: str, token: str, rate: float) -> None:
             check_grace=0.0,
             check_patience=5.0,
         )
-        stats = await dispatcher.drain()
-        print(f"sent={stats.sent} retried={stats.retried} failed={stats.failed}", flush=True)
+        # Like the service, which keeps running: a retry waits for its backoff, then goes.
+        await drain_until_settled(dispatcher, database)
+        stats = dispatcher.stats
+        print(
+            f"sent={stats.sent} retried={stats.retried} failed={stats.failed} "
+            f"found={stats.found} missing={stats.missing} unchecked={stats.unchecked}",
+            flush=True,
+        )
     finally:
         await bot.shutdown()
         await database.dispose()
