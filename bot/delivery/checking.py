@@ -25,10 +25,11 @@ send). Every other message of ours in the chat is then recorded with its id, or 
 the text cannot touch: each unrecorded id in the range that holds our text is the one we look
 for. A chat's later messages wait for the check, as for any message in flight.
 
-When no bound comes (nothing else is sent within `patience`, or `drain()` has nothing left to
-send), when the range is too wide, or when the chat has another message unaccounted for, the
-row is settled as before these checks: a crash leaves it `uncertain` (crisis replies are sent
-again), an unanswered call is sent again.
+When no bound comes (nothing else is sent within `patience`), when the range is too wide, or
+when the chat has another message unaccounted for, the row is settled as before these checks:
+a crash leaves it `uncertain` (crisis replies are sent again), an unanswered call is sent
+again, which shows it twice if it had arrived. Of several rows left without a bound at once,
+one is sent again first and the others wait another `patience`: that send bounds them.
 """
 
 from __future__ import annotations
@@ -71,6 +72,13 @@ class PendingCheck:
 def candidates(low: int, high: int, recorded: Set[int]) -> list[int]:
     """The ids strictly between `low` and `high` that are not accounted for, lowest first."""
     return [i for i in range(low + 1, high) if i not in recorded]
+
+
+def resends_unchecked(check: PendingCheck) -> bool:
+    """Whether settling `check` without a check sends its message again."""
+    if check.fallback is not None:
+        return isinstance(check.fallback, Retry)
+    return check.message.priority >= PRIORITY_CRISIS
 
 
 def settle_unchecked(check: PendingCheck, now: datetime, why: str) -> Result:

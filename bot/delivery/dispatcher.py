@@ -34,7 +34,7 @@ from bot.clock import Clock
 from bot.storage.db import Database
 from bot.storage.groupcommit import GroupCommit
 
-from .checking import PendingCheck, candidates, settle_unchecked
+from .checking import PendingCheck, candidates, resends_unchecked, settle_unchecked
 from .pacing import Pacer
 from .retry import RetryKind, RetryPolicy, classify
 from .store import (
@@ -156,6 +156,7 @@ class Dispatcher:
         self.check_patience = check_patience
         self.max_probes = max_probes
         self._checks: dict[int, PendingCheck] = {}
+        self._next_unchecked_resend = -math.inf  # one at a time: each may bound the others
         self._highest_id = 0  # the highest message id seen: the next message's is above it
         self._checkable: set[int] = set()  # rows being sent whose `probe_from` was stored
 
@@ -508,13 +509,20 @@ class Dispatcher:
                 continue
             if check.ready(now):
                 self._spawn_check(check, self._probe(check))
-            elif check.ceiling is None and now >= check.give_up_at:
+            elif check.ceiling is None and now >= self._give_up_at(check):
+                if resends_unchecked(check):
+                    self._next_unchecked_resend = now + self.check_patience
                 self._spawn_check(check, self._settle_unchecked(check, "no later send bounded it"))
+
+    def _give_up_at(self, check: PendingCheck) -> float:
+        if resends_unchecked(check):
+            return max(check.give_up_at, self._next_unchecked_resend)
+        return check.give_up_at
 
     def _next_check_due(self, now: float) -> float:
         """Seconds until a waiting check can go on (a probe retry, or giving up)."""
         waits = [
-            (c.retry_at if c.ceiling is not None else c.give_up_at) - now
+            (c.retry_at if c.ceiling is not None else self._give_up_at(c)) - now
             for c in self._checks.values()
             if not c.busy
         ]

@@ -112,6 +112,21 @@ async def test_with_nothing_sent_after_it_an_unanswered_send_is_retried_as_befor
     assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (0, 0, 1)
 
 
+async def test_of_unbounded_sends_one_is_sent_again_and_bounds_the_others(
+    database, emulator, channel
+):
+    chats = await cohort(database, emulator, 3)
+    emulator.faults.next_calls("drop_after", 3, methods=["sendMessage"])
+
+    # Patience above the dispatcher's one-second poll, which picks up the first one's retry.
+    worker = dispatcher(database, channel, check_patience=3.0)
+    await drain_until_settled(worker, database)
+
+    result = await tally(database, emulator.control, chats)
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 1, {"sent": 3})
+    assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (2, 0, 1)
+
+
 async def test_a_chat_with_another_message_unaccounted_for_is_not_probed(
     database, emulator, channel
 ):
