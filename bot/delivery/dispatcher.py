@@ -157,8 +157,9 @@ class Dispatcher:
         self.max_probes = max_probes
         self._checks: dict[int, PendingCheck] = {}
         self._next_unchecked_resend = -math.inf  # one at a time: each may bound the others
-        self._highest_id = 0  # the highest message id seen: the next message's is above it
-        self._checkable: set[int] = set()  # rows being sent whose `probe_from` was stored
+        # The highest message id this process has seen; marking a row `sending` takes the
+        # higher of it and the highest recorded one as the row's `probe_from`.
+        self._highest_id = 0
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -217,8 +218,6 @@ class Dispatcher:
         report = await self._store.reconcile(
             now=self.clock.now(), own_rows=True, probing=self._prober is not None
         )
-        if self._prober is not None:
-            self._highest_id = max(self._highest_id, await self._store.highest_message_id())
         self._adopt(report.to_check)
         if report.resent or report.uncertain or report.released or report.to_check:
             logger.warning(
@@ -411,9 +410,7 @@ class Dispatcher:
         if isinstance(outcome, Delivered):
             self._saw(outcome.message_id, started)
         result = self._interpret(message, outcome)
-        checkable = message.id in self._checkable
-        self._checkable.discard(message.id)
-        if isinstance(result, Retry) and checkable and self._maybe_there(outcome):
+        if isinstance(result, Retry) and self._prober is not None and self._maybe_there(outcome):
             # Unanswered, maybe delivered: find out before sending it again.
             retry, until = result, self.clock.now() + self.lease
             result = Check(message.id, f"unanswered ({retry.error}); checking", until)
@@ -607,8 +604,6 @@ class Dispatcher:
             probe_from=probe_from,
         )
         answers = [verdicts.get(i, TAKEN_OVER) for i in ids]
-        if probe_from is not None:
-            self._checkable.update(i for i, a in zip(ids, answers, strict=True) if a is None)
         if any(a is not None for a in answers):
             self._quiet.difference_update(i for i, a in zip(ids, answers, strict=True) if a)
             self._changes += 1

@@ -618,14 +618,6 @@ class OutboxStore:
 
     # -- checking whether an unanswered message arrived -----------------------------------------
 
-    async def highest_message_id(self) -> int:
-        """The highest message id recorded: every message sent from now on gets a higher one."""
-        async with self.database.session() as session:
-            highest = (
-                await _execute(session, select(func.max(OUTBOX.c.channel_message_id)))
-            ).scalar()
-        return int(highest or 0)
-
     async def probe_plan(self, message: Claimed, high: int) -> ProbePlan:
         """Where a probe for `message` below id `high` starts, what it may skip, and whether
         it may run at all."""
