@@ -20,7 +20,7 @@ from bot.delivery.store import OutboxStore
 from bot.emulator import EmulatorServer, Limits
 from bot.models import OutboxMessage
 from bot.storage.db import Database
-from tests.faults.helpers import consenting_youths, drain_until_settled, tally, wave
+from tests.faults.helpers import Tally, consenting_youths, drain_until_settled, tally, wave
 
 pytestmark = pytest.mark.db
 
@@ -64,22 +64,31 @@ def dispatcher(database: Database, channel: TelegramChannel, **options: object) 
     return Dispatcher(database, channel, SystemClock(), **(settings | options))  # type: ignore[arg-type]
 
 
-async def wave_with_one_fault(
-    database: Database, emulator: EmulatorServer, channel: TelegramChannel, fault: str
-) -> tuple[Dispatcher, list[int]]:
-    """Three messages to three chats; the first send meets `fault`. Asserts each shown once."""
-    chats = await cohort(database, emulator, 3)
-    emulator.faults.next_calls(fault, 1, methods=["sendMessage"])  # type: ignore[arg-type]
-    worker = dispatcher(database, channel)
-    await worker.drain()
-    result = await tally(database, emulator.control, chats)
-    assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 0, {"sent": 3})
-    return worker, chats
+async def faulty_wave(
+    database: Database,
+    emulator: EmulatorServer,
+    channel: TelegramChannel,
+    *,
+    youths: int,
+    fault: str,
+    faults: int = 1,
+    **options: object,
+) -> tuple[Dispatcher, list[int], Tally]:
+    """One message to each of `youths` chats; the first `faults` sends meet `fault`. Sends
+    until settled (retries included) and tallies what the phones show."""
+    chats = await cohort(database, emulator, youths)
+    emulator.faults.next_calls(fault, faults, methods=["sendMessage"])  # type: ignore[arg-type]
+    worker = dispatcher(database, channel, **options)
+    await drain_until_settled(worker, database)
+    return worker, chats, await tally(database, emulator.control, chats)
 
 
 async def test_an_answer_lost_after_delivery_is_found_not_sent_again(database, emulator, channel):
-    worker, chats = await wave_with_one_fault(database, emulator, channel, "drop_after")
+    worker, chats, result = await faulty_wave(
+        database, emulator, channel, youths=3, fault="drop_after"
+    )
 
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 0, {"sent": 3})
     assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (1, 0, 0)
     first = emulator.control.state.chat(chats[0]).messages[-1]
     async with database.session() as session:
@@ -91,8 +100,9 @@ async def test_an_answer_lost_after_delivery_is_found_not_sent_again(database, e
 async def test_a_call_dropped_before_it_was_carried_out_is_sent_again_once(
     database, emulator, channel
 ):
-    worker, _ = await wave_with_one_fault(database, emulator, channel, "drop")
+    worker, _, result = await faulty_wave(database, emulator, channel, youths=3, fault="drop")
 
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 0, {"sent": 3})
     assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (0, 1, 0)
 
 
@@ -101,13 +111,10 @@ async def test_with_nothing_sent_after_it_an_unanswered_send_is_retried_as_befor
 ):
     # The documented limit: only a later send bounds the ids to search. The last message of
     # all that goes unanswered waits `check_patience` for one, then is sent again.
-    chats = await cohort(database, emulator, 1)
-    emulator.faults.next_calls("drop_after", 1, methods=["sendMessage"])
+    worker, _, result = await faulty_wave(
+        database, emulator, channel, youths=1, fault="drop_after", check_patience=0.2
+    )
 
-    worker = dispatcher(database, channel, check_patience=0.2)
-    await drain_until_settled(worker, database)  # the retry waits for its backoff
-
-    result = await tally(database, emulator.control, chats)
     assert (result.delivered_once, result.duplicates, dict(result.status)) == (1, 1, {"sent": 1})
     assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (0, 0, 1)
 
@@ -115,14 +122,11 @@ async def test_with_nothing_sent_after_it_an_unanswered_send_is_retried_as_befor
 async def test_of_unbounded_sends_one_is_sent_again_and_bounds_the_others(
     database, emulator, channel
 ):
-    chats = await cohort(database, emulator, 3)
-    emulator.faults.next_calls("drop_after", 3, methods=["sendMessage"])
-
     # Patience above the dispatcher's one-second poll, which picks up the first one's retry.
-    worker = dispatcher(database, channel, check_patience=3.0)
-    await drain_until_settled(worker, database)
+    worker, _, result = await faulty_wave(
+        database, emulator, channel, youths=3, fault="drop_after", faults=3, check_patience=3.0
+    )
 
-    result = await tally(database, emulator.control, chats)
     assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 1, {"sent": 3})
     assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (2, 0, 1)
 
