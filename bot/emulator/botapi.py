@@ -179,7 +179,17 @@ class BotApi:
         chat = self.state.chats.get(chat_id) if chat_id is not None else None
         if chat is None:
             raise bad_request("chat not found")
-        if for_sending:
+        group = chat.group
+        if group is not None:
+            if group.migrated_to is not None:
+                raise ApiError(
+                    400,
+                    "Bad Request: group chat was upgraded to a supergroup chat",
+                    {"migrate_to_chat_id": group.migrated_to},
+                )
+            if not group.bot_member:
+                raise ApiError(403, "Forbidden: bot was kicked from the group chat")
+        elif for_sending:
             limits = self.limiter.limits
             if chat.user.blocked and limits.blocked_enabled:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -188,7 +198,7 @@ class BotApi:
         return chat
 
     def _throttle(self, chat: Chat) -> None:
-        retry_after = self.limiter.acquire(chat.user.id)
+        retry_after = self.limiter.acquire(chat.id)
         if retry_after is not None:
             self.state.counters.rate_limited += 1
             raise ApiError(
@@ -559,10 +569,17 @@ class BotApi:
     async def get_chat(self, params: Params) -> Any:
         chat = self._chat(params, for_sending=False)
         gifts = dict.fromkeys(
-            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription"), True
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            True,
         )
         return {
-            **chat.user.chat_api(),
+            **chat.api(),
             "accent_color_id": 0,
             "max_reaction_count": 11,
             "accepted_gift_types": gifts,

@@ -21,6 +21,7 @@ from .model import (
     Chat,
     Counters,
     EmulatorState,
+    Group,
     StoredMessage,
     User,
     command_entities,
@@ -265,6 +266,46 @@ class EmulatorControl:
         user.blocked = False
         self.state.chats_changed.notify()
         return self._member_update(user, "kicked", "member")
+
+    # -- groups --------------------------------------------------------------------------------
+    def add_group(self, creator_id: int, title: str, *, supergroup: bool = False) -> Group:
+        """`creator_id` makes a group and adds the bot; the bot hears of it (my_chat_member)."""
+        creator = self.state.user(creator_id)
+        group = self.state.add_group(creator, title, supergroup=supergroup)
+        self._group_member_update(creator, group, "left", "member")
+        return group
+
+    def kick_bot(self, group_id: int) -> JSON | None:
+        group = self._group(group_id)
+        group.bot_member = False
+        return self._group_member_update(self.state.chat(group_id).user, group, "member", "left")
+
+    def upgrade_group(self, group_id: int) -> Group:
+        """The basic group becomes a supergroup (a new chat, with its own message counter)."""
+        old = self._group(group_id)
+        chat = self.state.chat(group_id)
+        new = self.state.add_group(chat.user, old.title, supergroup=True)
+        old.migrated_to = new.id
+        return new
+
+    def _group(self, group_id: int) -> Group:
+        group = self.state.chat(group_id).group
+        if group is None:
+            raise KeyError(f"chat {group_id} is not a group")
+        return group
+
+    def _group_member_update(self, user: User, group: Group, old: str, new: str) -> JSON | None:
+        bot = self.state.bot_api()
+        return self.state.emit(
+            "my_chat_member",
+            {
+                "chat": group.chat_api(),
+                "from": user.to_api(),
+                "date": self.state.now(),
+                "old_chat_member": {"status": old, "user": bot},
+                "new_chat_member": {"status": new, "user": bot},
+            },
+        )
 
     # -- reading what the bot sent -------------------------------------------------------------
     def transcript(self, chat_id: int, *, include_deleted: bool = False) -> list[JSON]:

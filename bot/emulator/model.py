@@ -171,12 +171,36 @@ class StoredMessage:
 
 
 @dataclass
+class Group:
+    """A group the bot was added to. A basic group numbers its messages with each member's own
+    counter, the bot's included (like its private chats); a supergroup has one of its own."""
+
+    id: int  # negative, as Telegram's
+    title: str
+    kind: Literal["group", "supergroup"]
+    bot_member: bool = True
+    migrated_to: int | None = None  # a basic group upgraded to this supergroup
+    next_message_id: int = 1  # a supergroup's own counter
+
+    def chat_api(self) -> JSON:
+        return {"id": self.id, "type": self.kind, "title": self.title}
+
+
+@dataclass
 class Chat:
-    user: User
+    user: User  # the person of a private chat; of a group, its creator
     messages: list[StoredMessage] = field(default_factory=list)
     reply_keyboard: JSON | None = None  # the custom keyboard the bot last showed, if any
     last_action: str | None = None
     read_cursor: int = 0  # message_id up to which `wait_for_bot_message` has handed out
+    group: Group | None = None
+
+    @property
+    def id(self) -> int:
+        return self.group.id if self.group is not None else self.user.id
+
+    def api(self) -> JSON:
+        return self.group.chat_api() if self.group is not None else self.user.chat_api()
 
     def message(self, message_id: int) -> StoredMessage | None:
         for stored in self.messages:
@@ -268,8 +292,8 @@ class EmulatorState:
         self.callbacks: dict[str, CallbackRecord] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.counters = Counters()
-        # Like Telegram's: a bot account numbers the messages of all its private chats with
-        # one counter, the person's messages and its own alike.
+        # Like Telegram's: a bot account numbers the messages of all its private chats and
+        # basic groups with one counter, the others' messages and its own alike.
         self.next_message_id = 1
         self.updates_changed = Notifier()
         self.chats_changed = Notifier()
@@ -277,6 +301,7 @@ class EmulatorState:
         self.closing = False  # set on shutdown so long polls return at once
         self._next_update_id = self.rng.randint(100_000_000, 900_000_000)
         self._next_user_id = itertools.count(7_000_000_001)
+        self._next_group_id = itertools.count(4_000_000_001)
         self._next_file = itertools.count(1)
 
     # -- basics --------------------------------------------------------------------------------
@@ -319,6 +344,15 @@ class EmulatorState:
         self.chats[user_id] = Chat(user)
         self.chats_changed.notify()
         return user
+
+    def add_group(self, creator: User, title: str, *, supergroup: bool = False) -> Group:
+        """A group `creator` made with the bot in it."""
+        number = next(self._next_group_id)
+        chat_id = -(1_000_000_000_000 + number) if supergroup else -number
+        group = Group(chat_id, title, "supergroup" if supergroup else "group")
+        self.chats[chat_id] = Chat(creator, group=group)
+        self.chats_changed.notify()
+        return group
 
     def user(self, user_id: int) -> User:
         try:
@@ -389,19 +423,23 @@ class EmulatorState:
         content: JSON,
         file: StoredFile | None = None,
     ) -> StoredMessage:
-        message_id = self.next_message_id
-        self.next_message_id += 1
+        if chat.group is not None and chat.group.kind == "supergroup":
+            message_id = chat.group.next_message_id
+            chat.group.next_message_id += 1
+        else:
+            message_id = self.next_message_id
+            self.next_message_id += 1
         api: JSON = {
             "message_id": message_id,
             "from": self.bot_api() if sender == "bot" else chat.user.to_api(),
-            "chat": chat.user.chat_api(),
+            "chat": chat.api(),
             "date": self.now(),
             **content,
         }
-        stored = StoredMessage(chat.user.id, message_id, sender, api, kind, file=file)
+        stored = StoredMessage(chat.id, message_id, sender, api, kind, file=file)
         chat.messages.append(stored)
         if sender == "bot":
-            self.counters.delivered[chat.user.id] += 1
+            self.counters.delivered[chat.id] += 1
         self.chats_changed.notify()
         return stored
 
