@@ -120,6 +120,20 @@ class ProbingChannel(Channel, Protocol):
     async def probe(self, message: OutgoingMessage, message_id: int) -> ProbeOutcome: ...
 
 
+class Marker(Protocol):
+    """Sends a message that no youth sees, for its message id alone: a bound for the checks of
+    a `ProbingChannel` when no other send gives one (`bot.delivery.checking`).
+
+    Its chat must share the bot's message counter with the youths' chats (on Telegram: a basic
+    group, not a supergroup or channel, which number their own messages). `chat_id` is paced
+    like any other chat.
+    """
+
+    chat_id: int
+
+    async def mark(self) -> SendOutcome: ...
+
+
 EventKind = Literal["text", "command", "button", "unsupported", "blocked", "unblocked"]
 
 

@@ -36,5 +36,18 @@ class MemoryChannel:
     async def probe(self, message: OutgoingMessage, message_id: int) -> ProbeOutcome:
         return Probe.FOUND if self._by_id.get(message_id) == message else Probe.ABSENT
 
+    def marker(self, chat_id: int = -1) -> MemoryMarker:
+        """A `Marker` whose messages take their ids from this channel's counter."""
+        return MemoryMarker(self, chat_id)
+
     def texts_to(self, chat_id: int) -> list[str]:
         return [m.text for m in self.sent if m.chat_id == chat_id]
+
+
+class MemoryMarker:
+    def __init__(self, channel: MemoryChannel, chat_id: int) -> None:
+        self.channel = channel
+        self.chat_id = chat_id
+
+    async def mark(self) -> SendOutcome:
+        return await self.channel.send(OutgoingMessage(self.chat_id, "marker"))

@@ -22,6 +22,7 @@ from bot.channels.base import (
 )
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import Poller, UpdateProcessor, webhook_route
+from bot.channels.telegram.marker import CheckChatError, TelegramMarker
 from bot.emulator import EmulatorServer
 
 TOKEN = "1000:adapter-test"
@@ -272,3 +273,65 @@ async def test_a_probe_finds_only_the_message_itself_and_changes_nothing(emulato
 
     emulator.control.block(21)
     assert await channel.probe(question, sent.message_id) == Blocked()
+
+
+async def test_a_marker_in_a_basic_group_takes_the_next_id_and_is_deleted(emulator, bot):
+    channel = TelegramChannel(bot)
+    emulator.control.add_user(31, "Sem")
+    emulator.control.send_command(31, "start")
+    group = emulator.control.add_group(31, "In Beeld checks")
+    marker = TelegramMarker(bot, group.id)
+    await marker.verify()
+
+    before = await channel.send(OutgoingMessage(31, "Hoi"))
+    marked = await marker.mark()
+    after = await channel.send(OutgoingMessage(31, "Hoi"))
+
+    # A basic group shares the bot's message counter with its private chats.
+    assert isinstance(before, Delivered) and isinstance(after, Delivered)
+    assert marked == Delivered(before.message_id + 1)
+    assert after.message_id == before.message_id + 2
+    assert emulator.control.bot_messages(group.id) == []
+    (kept,) = emulator.control.bot_messages(group.id, include_deleted=True)
+    assert kept["deleted"] and kept["message_id"] == marked.message_id
+
+
+async def test_a_chat_that_cannot_give_the_counter_is_refused_as_check_chat(emulator, bot):
+    emulator.control.add_user(32, "Sem")
+    supergroup = emulator.control.add_group(32, "Big group", supergroup=True)
+    with pytest.raises(CheckChatError, match="supergroup, not a basic group"):
+        await TelegramMarker(bot, supergroup.id).verify()
+    with pytest.raises(CheckChatError, match=r"(?i)chat not found"):
+        await TelegramMarker(bot, -999).verify()
+
+
+async def test_a_marker_that_cannot_be_sent_says_why(emulator, bot):
+    emulator.control.add_user(33, "Sem")
+    upgraded = emulator.control.add_group(33, "Upgraded")
+    emulator.control.upgrade_group(upgraded.id)
+    kicked = emulator.control.add_group(33, "Kicked")
+    emulator.control.kick_bot(kicked.id)
+
+    assert await TelegramMarker(bot, upgraded.id).mark() == Failed(
+        "the group was upgraded to a supergroup"
+    )
+    assert await TelegramMarker(bot, kicked.id).mark() == Blocked()
+
+
+async def test_being_added_to_a_group_is_no_event_but_tells_the_operator_its_id(
+    emulator, bot, caplog
+):
+    seen: list[IncomingEvent] = []
+
+    async def handle(event: IncomingEvent) -> None:
+        seen.append(event)
+
+    emulator.control.add_user(34, "Sem")
+    group = emulator.control.add_group(34, "In Beeld checks")
+    with caplog.at_level("WARNING"):
+        await _updates(bot, UpdateProcessor(bot, handle))
+
+    assert seen == []
+    (record,) = [r for r in caplog.records if r.getMessage() == "telegram.added_to_group"]
+    assert (record.chat_id, record.type) == (group.id, "group")
+    assert "INBEELD_TELEGRAM_CHECK_CHAT_ID" in record.hint

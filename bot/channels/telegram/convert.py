@@ -43,6 +43,16 @@ def _unsupported_kind(message: Message) -> str:
     return "other"
 
 
+def joined_group(update: Update) -> tuple[int, str] | None:
+    """The id and type of a group the bot was just added to, else None."""
+    member = update.my_chat_member
+    if member is None or member.chat.type not in ("group", "supergroup"):
+        return None
+    if member.new_chat_member.status not in ("member", "administrator"):
+        return None
+    return member.chat.id, member.chat.type
+
+
 def to_incoming_event(update: Update) -> IncomingEvent | None:
     """None for updates the service does not act on (channel posts, group noise, ...)."""
     base = {"channel": CHANNEL, "update_id": update.update_id}
@@ -63,6 +73,8 @@ def to_incoming_event(update: Update) -> IncomingEvent | None:
 
     if update.my_chat_member is not None:
         member = update.my_chat_member
+        if member.chat.type != "private":  # a group: see `joined_group`
+            return None
         status = member.new_chat_member.status
         if status in ("kicked", "member"):
             return IncomingEvent(

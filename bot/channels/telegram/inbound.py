@@ -25,7 +25,7 @@ from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.ext import Application, TypeHandler
 
 from bot.channels.base import IncomingEvent
-from bot.channels.telegram.convert import to_incoming_event
+from bot.channels.telegram.convert import joined_group, to_incoming_event
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class UpdateProcessor:
     async def _on_update(self, update: Update, _context: object) -> None:
         event = to_incoming_event(update)
         if event is None:
+            _log_joined_group(update)
             return
         try:
             async with self._locks[event.chat_id]:
@@ -199,3 +200,17 @@ def webhook_route(processor: UpdateProcessor, secret: str) -> web.RouteDef:
         return web.Response(status=200)
 
     return web.post("/telegram/webhook", receive)
+
+
+def _log_joined_group(update: Update) -> None:
+    """Tell the operator setting up a check chat its id (README: "The check chat")."""
+    joined = joined_group(update)
+    if joined is None:
+        return
+    chat_id, kind = joined
+    hint = (
+        "to use it as the check chat, set INBEELD_TELEGRAM_CHECK_CHAT_ID to this chat_id"
+        if kind == "group"
+        else "a supergroup numbers its own messages: it cannot be the check chat"
+    )
+    log.warning("telegram.added_to_group", extra={"chat_id": chat_id, "type": kind, "hint": hint})

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InputFile
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.warnings import PTBUserWarning
 
 from bot.channels.base import (
@@ -84,6 +93,30 @@ def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+async def send_outcome(call: Awaitable[int]) -> SendOutcome:
+    """Await a send that returns the new message's id; every failure becomes an outcome."""
+    try:
+        message_id = await call
+    except RetryAfter as exc:
+        # Telegram does not say which limit was hit; honouring it for every chat is safe.
+        return RetryLater(after_seconds=_seconds(exc.retry_after), reason="rate_limited")
+    except Forbidden:
+        return Blocked()
+    except BadRequest as exc:
+        log.warning("telegram rejected a message", extra={"error": type(exc).__name__})
+        return Failed(reason=f"bad request: {exc.message[:120]}")
+    except ChatMigrated:  # a basic group became a supergroup: a different chat now
+        return Failed(reason="the group was upgraded to a supergroup")
+    # No answer, or a gateway's instead of Telegram's: the message may have gone out.
+    except TimedOut:
+        return _unanswered("timeout")
+    except NetworkError as exc:
+        return _unanswered(f"network: {exc}"[:120])
+    except TelegramError as exc:
+        return _unanswered(type(exc).__name__)
+    return Delivered(message_id=message_id)
+
+
 class TelegramChannel:
     name = "telegram"
 
@@ -92,46 +125,28 @@ class TelegramChannel:
         self.last_call_ok: bool | None = None
 
     async def send(self, message: OutgoingMessage) -> SendOutcome:
-        try:
-            if message.document is not None:
-                document = await self.bot.send_document(
-                    chat_id=message.chat_id,
-                    document=InputFile(
-                        message.document.content, filename=message.document.filename
-                    ),
-                    caption=message.text or None,
-                    api_kwargs=_reply_markup(message),
-                )
-                message_id = document.message_id
-            else:
-                parameters = {"chat_id": message.chat_id, "text": message.text}
-                sent = await self.bot.do_api_request(
-                    SEND_MESSAGE, api_kwargs=parameters | _reply_markup(message)
-                )
-                message_id = int(sent["message_id"])
-        except RetryAfter as exc:
-            self.last_call_ok = True
-            # Telegram does not say which limit was hit; honouring it for every chat is safe.
-            return RetryLater(after_seconds=_seconds(exc.retry_after), reason="rate_limited")
-        except Forbidden:
-            self.last_call_ok = True
-            return Blocked()
-        except BadRequest as exc:
-            self.last_call_ok = True
-            log.warning("telegram rejected a message", extra={"error": type(exc).__name__})
-            return Failed(reason=f"bad request: {exc.message[:120]}")
-        # No answer, or a gateway's instead of Telegram's: the message may have gone out.
-        except TimedOut:
-            self.last_call_ok = False
-            return _unanswered("timeout")
-        except NetworkError as exc:
-            self.last_call_ok = False
-            return _unanswered(f"network: {exc}"[:120])
-        except TelegramError as exc:
-            self.last_call_ok = False
-            return _unanswered(type(exc).__name__)
-        self.last_call_ok = True
-        return Delivered(message_id=message_id)
+        if message.document is not None:
+            call = self._send_document(message)
+        else:
+            parameters = {"chat_id": message.chat_id, "text": message.text}
+            call = self._send_text(parameters | _reply_markup(message))
+        outcome = await send_outcome(call)
+        self.last_call_ok = not (isinstance(outcome, RetryLater) and outcome.maybe_delivered)
+        return outcome
+
+    async def _send_text(self, parameters: dict[str, Any]) -> int:
+        sent = await self.bot.do_api_request(SEND_MESSAGE, api_kwargs=parameters)
+        return int(sent["message_id"])
+
+    async def _send_document(self, message: OutgoingMessage) -> int:
+        assert message.document is not None
+        document = await self.bot.send_document(
+            chat_id=message.chat_id,
+            document=InputFile(message.document.content, filename=message.document.filename),
+            caption=message.text or None,
+            api_kwargs=_reply_markup(message),
+        )
+        return document.message_id
 
     async def probe(self, message: OutgoingMessage, message_id: int) -> ProbeOutcome:
         """Is `message_id` in this chat our `message`? Asked by editing it into itself.
