@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         description="Bot API base; the bot calls {url}/bot{token}/{method}. "
         "Point it at a local Bot API server or the emulator.",
     )
+    telegram_check_chat_id: int | None = Field(
+        None,
+        description="A basic group of the bot's own where it posts (and deletes) a marker, to "
+        "check whether a send that went unanswered arrived when nothing else was sent. Unset: "
+        "such a send is retried unchecked and may show twice (README: The check chat).",
+    )
     webhook_url: str | None = Field(
         None, description="Public https URL for Telegram updates; unset means long polling."
     )

@@ -45,7 +45,8 @@ becomes `checking` and the dispatcher asks the network whether the message arriv
 (`bot.delivery.checking`): found, it is recorded as sent with its message id; missing, it is
 sent again. Either way it is shown exactly once. `reconcile()` (at start, and for expired leases
 while running) takes over the rows a stopped worker left. The check needs a later send to bound
-the message ids to search; when none comes within `check_patience`, when the range is too wide,
+the message ids to search; when none comes within `check_patience`, a `Marker` (the check chat,
+if the deployment has one) sends a message for its id. Without one, when the range is too wide,
 or when another message of the chat is unaccounted for, the row is settled as before these
 checks: an unanswered call is retried (a second copy if it had arrived), a crash's row becomes
 `uncertain` and is not resent, since a youth shown the same question twice is confused (crisis

@@ -25,7 +25,9 @@ send). Every other message of ours in the chat is then recorded with its id, or 
 the text cannot touch: each unrecorded id in the range that holds our text is the one we look
 for. A chat's later messages wait for the check, as for any message in flight.
 
-When no bound comes (nothing else is sent within `patience`), when the range is too wide, or
+When nothing else is sent within `patience`, a `Marker` (if the deployment has a check chat)
+sends a message nobody needs to read, in a basic group of the bot's own that shares the bot's
+message counter: its id is the bound. Without one, when the range is too wide, or
 when the chat has another message unaccounted for, the row is settled as before these checks:
 a crash leaves it `uncertain` (crisis replies are sent again), an unanswered call is sent
 again, which shows it twice if it had arrived. Of several rows left without a bound at once,

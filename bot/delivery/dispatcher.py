@@ -23,6 +23,7 @@ from bot.channels.base import (
     Channel,
     Delivered,
     Failed,
+    Marker,
     OutgoingMessage,
     Probe,
     ProbeOutcome,
@@ -62,6 +63,9 @@ RECORD_RETRY = RetryPolicy(base_seconds=0.5, cap_seconds=5.0)
 RECORD_TRIES_WHILE_STOPPING = 3
 CHECK_RETRY_WAIT = 1.0  # the send-time check failed (the database is away): again after this
 PROBE_RETRY_WAIT = 2.0  # a delivery probe met a transient error: probe again after this
+# Markers go to a group, where Telegram allows about 20 messages a minute.
+MARK_INTERVAL = 3.0
+MARKER_REST = 600.0  # the check chat refused a marker: settle checks without it for this long
 
 
 @dataclass
@@ -78,6 +82,7 @@ class DispatchStats:
     missing: int = 0
     unchecked: int = 0
     probes: int = 0
+    marks: int = 0  # markers sent to the check chat, for a bound when nothing else was sent
 
 
 class Dispatcher:
@@ -92,7 +97,8 @@ class Dispatcher:
     With a `ProbingChannel`, a send that goes unanswered is checked before it is sent again
     (`bot.delivery.checking`): `check_grace` is how long a request that timed out may still be
     carried out by the network, `check_patience` how long a check waits for a later send to
-    bound it, `max_probes` the widest range it searches.
+    bound it, `max_probes` the widest range it searches. With a `marker`, a check that no send
+    bounded within its patience makes its own bound instead of being settled unchecked.
     """
 
     def __init__(
@@ -114,6 +120,7 @@ class Dispatcher:
         check_grace: float = 20.0,
         check_patience: float = 60.0,
         max_probes: int = 64,
+        marker: Marker | None = None,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
@@ -157,6 +164,10 @@ class Dispatcher:
         self.max_probes = max_probes
         self._checks: dict[int, PendingCheck] = {}
         self._next_unchecked_resend = -math.inf  # one at a time: each may bound the others
+        self._marker = marker if self._prober is not None else None
+        self._marking = False
+        self._next_mark_at = -math.inf
+        self._marker_rests_until = -math.inf
         # The highest message id this process has seen; marking a row `sending` takes the
         # higher of it and the highest recorded one as the row's `probe_from`.
         self._highest_id = 0
@@ -500,26 +511,42 @@ class Dispatcher:
     # -- checking unanswered sends (`bot.delivery.checking`) -----------------------------------
 
     def _start_checks(self, now: float) -> None:
-        """Probe the checks a later send has bounded; settle those none bounded in time."""
+        """Probe the checks a later send has bounded; for those none bounded in time, send a
+        marker for a bound, or settle them unchecked when there is no marker to send."""
+        needs_bound = False
         for check in list(self._checks.values()):
             if check.busy or len(self._tasks) >= self.max_in_flight:
                 continue
             if check.ready(now):
                 self._spawn_check(check, self._probe(check))
-            elif check.ceiling is None and now >= self._give_up_at(check):
+            elif check.ceiling is None and now >= self._give_up_at(check, now):
+                if self._can_mark(now):
+                    needs_bound = True
+                    continue
                 if resends_unchecked(check):
                     self._next_unchecked_resend = now + self.check_patience
                 self._spawn_check(check, self._settle_unchecked(check, "no later send bounded it"))
+        if needs_bound and not self._marking and len(self._tasks) < self.max_in_flight:
+            self._marking = True
+            task = asyncio.create_task(self._mark())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
-    def _give_up_at(self, check: PendingCheck) -> float:
+    def _can_mark(self, now: float) -> bool:
+        return self._marker is not None and now >= self._marker_rests_until
+
+    def _give_up_at(self, check: PendingCheck, now: float) -> float:
+        """When `check` stops waiting for a send to bound it."""
+        if self._can_mark(now):
+            return max(check.give_up_at, self._next_mark_at)
         if resends_unchecked(check):
             return max(check.give_up_at, self._next_unchecked_resend)
         return check.give_up_at
 
     def _next_check_due(self, now: float) -> float:
-        """Seconds until a waiting check can go on (a probe retry, or giving up)."""
+        """Seconds until a waiting check can go on (a probe retry, a marker, or giving up)."""
         waits = [
-            (c.retry_at if c.ceiling is not None else self._give_up_at(c)) - now
+            (c.retry_at if c.ceiling is not None else self._give_up_at(c, now)) - now
             for c in self._checks.values()
             if not c.busy
         ]
@@ -577,6 +604,40 @@ class Dispatcher:
                 return None
         self.stats.missing += 1
         return Retry(message.id, self.clock.now(), "checked: it never arrived; sent again")
+
+    async def _mark(self) -> None:
+        """Send a marker: its id bounds every check whose doubt arose before it was sent."""
+        assert self._marker is not None
+        chat_id = self._marker.chat_id
+        try:
+            while (wait := self._pacer.send_wait(chat_id, self._monotonic())) > 0:
+                await self._sleep(wait)
+            started = self._monotonic()
+            self._pacer.sent(chat_id, started)
+            self.stats.marks += 1
+            try:
+                outcome = await self._marker.mark()
+            except Exception as exc:
+                logger.exception("outbox.marker_error")
+                outcome = RetryLater(0.0, f"marker error: {type(exc).__name__}")
+            now = self._monotonic()
+            self._next_mark_at = now + MARK_INTERVAL
+            if isinstance(outcome, Delivered):
+                self._saw(outcome.message_id, started)
+            elif isinstance(outcome, RetryLater):
+                if classify(outcome) is RetryKind.GLOBAL_RATE_LIMIT:
+                    self._pacer.pause_all(now, outcome.after_seconds)
+                self._next_mark_at = now + max(outcome.after_seconds, MARK_INTERVAL)
+            else:
+                # Removed from the group, or the group became a supergroup: an operator has to
+                # act. Meanwhile unanswered sends are settled as without a check chat.
+                self._marker_rests_until = now + MARKER_REST
+                logger.error(
+                    "outbox.check_chat_refused",
+                    extra={"chat_id": chat_id, "reason": getattr(outcome, "reason", "")},
+                )
+        finally:
+            self._marking = False
 
     async def _settle_unchecked(self, check: PendingCheck, why: str) -> Result:
         return self._unchecked(check, why)

@@ -13,12 +13,14 @@ from datetime import timedelta
 
 from aiohttp import web
 from telegram import Bot, BotCommand
+from telegram.error import TelegramError
 
 from admin.app import create_admin_app
 from admin.housekeeping import purge_panel_records
-from bot.channels.base import Channel
+from bot.channels.base import Channel, Marker
 from bot.channels.telegram import TelegramChannel, make_bot
 from bot.channels.telegram.inbound import Poller, UpdateProcessor, webhook_route
+from bot.channels.telegram.marker import CheckChatError, TelegramMarker
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import Services
@@ -73,7 +75,13 @@ def load_content() -> tuple[dict, dict]:
 
 
 def build_parts(
-    settings: Settings, clock: Clock, channel: Channel, bot: Bot | None, *, worker_id: str
+    settings: Settings,
+    clock: Clock,
+    channel: Channel,
+    bot: Bot | None,
+    *,
+    worker_id: str,
+    marker: Marker | None = None,
 ) -> Parts:
     flows, programmes = load_content()
     database = Database(settings.database_url)
@@ -84,7 +92,12 @@ def build_parts(
     watchers = build_watchers(services, runner)
     commands = Commands(runner, plans, watchers)
     dispatcher = Dispatcher(
-        database, channel, clock, worker_id=worker_id, hold_check=human_conversation_open
+        database,
+        channel,
+        clock,
+        worker_id=worker_id,
+        hold_check=human_conversation_open,
+        marker=marker,
     )
     # The router hands its replies to the dispatcher itself (claimed in the update's
     # transaction, then woken): no separate claim per reply, no `notify` needed.
@@ -132,8 +145,16 @@ async def build_runtime(
     assert settings.telegram_token is not None
     bot = make_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_url)
     channel = TelegramChannel(bot)
+    marker = None
+    if settings.telegram_check_chat_id is not None:
+        marker = TelegramMarker(bot, settings.telegram_check_chat_id)
     parts = build_parts(
-        settings, clock, channel, bot, worker_id=settings.worker_id or default_worker_id(worker)
+        settings,
+        clock,
+        channel,
+        bot,
+        worker_id=settings.worker_id or default_worker_id(worker),
+        marker=marker,
     )
     services = parts.services
     ticker = (
@@ -164,7 +185,21 @@ async def build_runtime(
         services=services, web_app=app, ticker=ticker, tasks=tasks, on_stop=on_stop, parts=parts
     )
     await bot.initialize()
+    if marker is not None:
+        await _verify_check_chat(marker)
     return runtime
+
+
+async def _verify_check_chat(marker: TelegramMarker) -> None:
+    """A wrong check chat stops start-up; an unreachable Telegram does not (it may be right)."""
+    try:
+        await marker.verify()
+    except CheckChatError as exc:
+        await marker.bot.shutdown()
+        print(f"inbeeld: INBEELD_TELEGRAM_CHECK_CHAT_ID: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except TelegramError as exc:
+        log.warning("check chat not verified", extra={"error": type(exc).__name__})
 
 
 def _route_args(route: web.RouteDef) -> tuple[str, str, object]:

@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from bot.channels.base import Delivered, OutgoingMessage
 from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.telegram.marker import TelegramMarker
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher, RetryPolicy, Status
 from bot.delivery.store import OutboxStore
@@ -39,6 +40,13 @@ async def channel(emulator):
     await bot.initialize()
     yield TelegramChannel(bot)
     await bot.shutdown()
+
+
+@pytest.fixture
+def check_chat(emulator) -> int:
+    """A basic group of an operator's with the bot in it: the check chat."""
+    operator = emulator.control.add_user(first_name="Operator")
+    return emulator.control.add_group(operator.id, "In Beeld checks").id
 
 
 async def cohort(database: Database, emulator: EmulatorServer, youths: int) -> list[int]:
@@ -197,3 +205,90 @@ async def test_rows_from_before_checks_existed_are_settled_the_old_way(database,
     result = await tally(database, emulator.control, chats)
     assert dict(result.status) == {"sent": 1, "uncertain": 1}
     assert worker.stats.probes == 0
+
+
+# -- with a check chat: a marker bounds the search when nothing else is sent --------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "found"), [("drop_after", 1), ("drop", 0)], ids=["it-arrived", "it-never-left"]
+)
+async def test_with_a_check_chat_a_send_nothing_follows_is_checked_too(
+    database, emulator, channel, check_chat, fault, found
+):
+    marker = TelegramMarker(channel.bot, check_chat)
+    worker, _, result = await faulty_wave(
+        database, emulator, channel, youths=1, fault=fault, check_patience=0.2, marker=marker
+    )
+
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (1, 0, {"sent": 1})
+    assert (worker.stats.found, worker.stats.missing, worker.stats.unchecked) == (
+        found,
+        1 - found,
+        0,
+    )
+    assert worker.stats.marks == 1
+    # The marker was sent silently and deleted: the group shows nothing.
+    assert emulator.control.bot_messages(check_chat) == []
+    assert len(emulator.control.bot_messages(check_chat, include_deleted=True)) == 1
+
+
+async def test_one_marker_bounds_every_send_left_without_a_bound(
+    database, emulator, channel, check_chat
+):
+    marker = TelegramMarker(channel.bot, check_chat)
+    worker, _, result = await faulty_wave(
+        database,
+        emulator,
+        channel,
+        youths=3,
+        fault="drop_after",
+        faults=3,
+        max_in_flight=3,  # all three unanswered together, nothing sent after them
+        check_patience=0.2,
+        marker=marker,
+    )
+
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (3, 0, {"sent": 3})
+    assert (worker.stats.found, worker.stats.unchecked, worker.stats.marks) == (3, 0, 1)
+
+
+async def test_a_dead_workers_last_send_is_checked_with_a_marker(
+    database, emulator, channel, check_chat
+):
+    (chat,) = await cohort(database, emulator, 1)
+    now = datetime.now(UTC)
+    dead = OutboxStore(database, worker_id="dead", lease=timedelta(milliseconds=1))
+    (row,) = (await dead.claim(limit=1, now=now, per_chat_interval=0.0)).messages
+    await dead.begin_sending(
+        [row.id], now=now, hold_check=None, hold_for=timedelta(0), probe_from=0
+    )
+    outgoing = OutgoingMessage.from_payload(row.chat_id, row.payload)
+    assert isinstance(await channel.send(outgoing), Delivered)  # it arrived; then the crash
+
+    marker = TelegramMarker(channel.bot, check_chat)
+    worker = dispatcher(database, channel, worker_id="heir", check_patience=0.2, marker=marker)
+    await worker.drain()
+
+    result = await tally(database, emulator.control, [chat])
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (1, 0, {"sent": 1})
+    assert (worker.stats.found, worker.stats.marks) == (1, 1)
+
+
+@pytest.mark.parametrize("trouble", ["kicked", "upgraded"])
+async def test_a_check_chat_that_refuses_markers_falls_back_to_retrying(
+    database, emulator, channel, check_chat, trouble, caplog
+):
+    if trouble == "kicked":
+        emulator.control.kick_bot(check_chat)
+    else:
+        emulator.control.upgrade_group(check_chat)
+    marker = TelegramMarker(channel.bot, check_chat)
+    worker, _, result = await faulty_wave(
+        database, emulator, channel, youths=1, fault="drop_after", check_patience=0.2, marker=marker
+    )
+
+    # As without a check chat: sent again, shown twice; and the operator is told.
+    assert (result.delivered_once, result.duplicates, dict(result.status)) == (1, 1, {"sent": 1})
+    assert (worker.stats.marks, worker.stats.unchecked) == (1, 1)
+    assert any(r.getMessage() == "outbox.check_chat_refused" for r in caplog.records)
