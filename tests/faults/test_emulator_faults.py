@@ -4,9 +4,10 @@
 - 5xx, slow answers past the client timeout, connections dropped before and after processing,
   10 % each, on sends and on the probes alike: every message reaches the phone. A send that
   goes unanswered is checked with Telegram before it is sent again (`bot.delivery.checking`),
-  so a dropped answer after delivery no longer shows the message twice. Only a send that
-  nothing else follows within `check_patience` is sent again unchecked, as before (a second
-  copy if it had arrived): measured and reported.
+  so a dropped answer after delivery no longer shows the message twice. With a check chat,
+  a send that nothing else follows is bounded by a marker there: every message exactly once.
+  Without one, such a send is sent again unchecked, as before (a second copy if it had
+  arrived): measured and reported.
 
 Figures: `FAULTS_REPORT=1 pytest -s tests/faults/test_emulator_faults.py`.
 """
@@ -24,6 +25,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.base import OutgoingMessage, ProbeOutcome, RetryLater, SendOutcome
 from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.marker import TelegramMarker
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher, RetryPolicy
 from bot.emulator import EmulatorServer, Limits
@@ -68,7 +70,12 @@ def short_timeout_bot(api_url: str) -> Bot:
 
 
 async def run_wave(
-    database: Database, emulator: EmulatorServer, youths: int, per_youth: int, **options: object
+    database: Database,
+    emulator: EmulatorServer,
+    youths: int,
+    per_youth: int,
+    check_chat: int | None = None,
+    **options: object,
 ) -> tuple[TimedChannel, object, int, list[int]]:
     now = datetime.now(UTC)
     cohort = await consenting_youths(database, now, youths)
@@ -86,6 +93,7 @@ async def run_wave(
             SystemClock(),
             worker_id="fault-api",
             per_chat_interval=0.0,
+            marker=TelegramMarker(bot, check_chat) if check_chat is not None else None,
             **options,  # type: ignore[arg-type]
         )
         await drain_until_settled(dispatcher, database)
@@ -121,8 +129,15 @@ async def test_a_429_pauses_every_send_until_retry_after_has_passed(database: Da
     assert result.delivered_once == total and result.duplicates == 0 and result.lost == []
 
 
-async def test_transient_faults_deliver_every_message(database: Database) -> None:
+@pytest.mark.parametrize("with_check_chat", [True, False], ids=["check-chat", "no-check-chat"])
+async def test_transient_faults_deliver_every_message(
+    database: Database, with_check_chat: bool
+) -> None:
     async with EmulatorServer(token=TOKEN, limits=Limits.off(), seed=SEED) as emulator:
+        check_chat = None
+        if with_check_chat:
+            operator = emulator.control.add_user(first_name="Operator")
+            check_chat = emulator.control.add_group(operator.id, "In Beeld checks").id
         emulator.faults.set_rates(
             error_rate=0.1,
             slow_rate=0.1,
@@ -144,6 +159,7 @@ async def test_transient_faults_deliver_every_message(database: Database) -> Non
             # a send bounds an unanswered one's id only after that.
             check_grace=CLIENT_TIMEOUT,
             check_patience=3.0,
+            check_chat=check_chat,
         )
         elapsed = time.monotonic() - started
         injected = dict(emulator.faults.injected)
@@ -162,6 +178,7 @@ async def test_transient_faults_deliver_every_message(database: Database) -> Non
         "checked_missing": stats.missing,  # type: ignore[attr-defined]
         "not_checked": stats.unchecked,  # type: ignore[attr-defined]
         "probes": channel.probes,
+        "markers": stats.marks,  # type: ignore[attr-defined]
         "seconds": round(elapsed, 1),
     }
     if os.environ.get("FAULTS_REPORT"):
@@ -169,7 +186,10 @@ async def test_transient_faults_deliver_every_message(database: Database) -> Non
     assert sum(injected.values()) > total * 0.2, "the faults were not injected"
     assert result.lost == [] and result.delivered_once == total, figures
     assert result.out_of_order_chats == 0
-    # A checked send is never shown twice: only one sent again unchecked can be.
     assert stats.found + stats.missing > 0, figures  # type: ignore[attr-defined]
-    assert result.duplicates <= stats.unchecked, figures  # type: ignore[attr-defined]
     assert dict(result.status) == {"sent": total}
+    if with_check_chat:  # every unanswered send was checked: exactly once
+        assert (result.duplicates, stats.unchecked) == (0, 0), figures  # type: ignore[attr-defined]
+        assert stats.marks > 0, figures  # type: ignore[attr-defined]
+    else:  # a checked send is never shown twice: only one sent again unchecked can be
+        assert result.duplicates <= stats.unchecked, figures  # type: ignore[attr-defined]

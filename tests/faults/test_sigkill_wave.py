@@ -5,8 +5,9 @@ Telegram adapter) sends to the Bot API emulator and is killed with SIGKILL at 20
 (after a random number of deliveries, or during start-up), then restarted, until the outbox is
 settled. The rows a kill leaves `sending` (handed to Telegram, answer never recorded) are
 checked with Telegram by the next incarnation (`bot.delivery.checking`): found ones are
-recorded as sent, missing ones sent again. The test asks for every row `sent` and shown once;
-a row settled without a check (`uncertain`) would fail it.
+recorded as sent, missing ones sent again. The runner has a check chat, so even a row that
+nothing follows (the last of the wave) is bounded by a marker. The test asks for every row
+`sent` and shown once; a row settled without a check (`uncertain`) would fail it.
 
 Figures: `FAULTS_REPORT=1 pytest -s tests/faults/test_sigkill_wave.py` prints them. The wave
 runs at 1,000 sends/s (a stress rate: many rows in flight at each kill); `FAULTS_WAVE_RATE=30`
@@ -46,7 +47,9 @@ def delivered_total(emulator: EmulatorServer) -> int:
     return sum(emulator.control.state.counters.delivered.values())
 
 
-async def start_runner(database_url: str, api_url: str, key: str) -> asyncio.subprocess.Process:
+async def start_runner(
+    database_url: str, api_url: str, key: str, check_chat: int
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -57,6 +60,8 @@ async def start_runner(database_url: str, api_url: str, key: str) -> asyncio.sub
         TOKEN,
         "--rate",
         str(RATE),
+        "--check-chat",
+        str(check_chat),
         cwd=PROJECT,
         env={**os.environ, "INBEELD_DATA_KEY": key},
         stdout=asyncio.subprocess.PIPE,
@@ -125,12 +130,14 @@ async def sigkill_wave(database_url: str, key: str) -> None:
     async with EmulatorServer(token=TOKEN, limits=Limits.off(), seed=SEED) as emulator:
         for _, chat in youths:
             emulator.control.add_user(chat, "Test").started = True
+        operator = emulator.control.add_user(first_name="Operator")
+        check_chat = emulator.control.add_group(operator.id, "In Beeld checks").id
         loop = asyncio.get_running_loop()
         began = loop.time()
         for _ in range(KILLS):
-            process = await start_runner(database_url, emulator.api_url, key)
+            process = await start_runner(database_url, emulator.api_url, key, check_chat)
             moments.append(await kill_at_a_random_moment(process, emulator, rng, start_ups))
-        process = await start_runner(database_url, emulator.api_url, key)
+        process = await start_runner(database_url, emulator.api_url, key, check_chat)
         out, err = await asyncio.wait_for(process.communicate(), timeout=120)
         assert process.returncode == 0, err.decode()[-3000:]
         elapsed = loop.time() - began

@@ -13,6 +13,7 @@ import asyncio
 import os
 
 from bot.channels.telegram import TelegramChannel, make_bot
+from bot.channels.telegram.marker import TelegramMarker
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher
 from bot.privacy.crypto import KeyRing, configure_key_ring
@@ -22,7 +23,9 @@ from tests.faults.helpers import drain_until_settled
 WORKER_ID = "fault-wave-runner"
 
 
-async def run(database_url: str, api_url: str, token: str, rate: float) -> None:
+async def run(
+    database_url: str, api_url: str, token: str, rate: float, check_chat: int | None
+) -> None:
     # Outbox payloads are encrypted at rest: the test hands over its data key.
     configure_key_ring(KeyRing(os.environ["INBEELD_DATA_KEY"].split(",")))
     database = Database(database_url)
@@ -40,13 +43,15 @@ async def run(database_url: str, api_url: str, token: str, rate: float) -> None:
             # takes far longer: any send after it bounds the killed process's unanswered ones.
             check_grace=0.0,
             check_patience=5.0,
+            marker=TelegramMarker(bot, check_chat) if check_chat is not None else None,
         )
         # Like the service, which keeps running: a retry waits for its backoff, then goes.
         await drain_until_settled(dispatcher, database)
         stats = dispatcher.stats
         print(
             f"sent={stats.sent} retried={stats.retried} failed={stats.failed} "
-            f"found={stats.found} missing={stats.missing} unchecked={stats.unchecked}",
+            f"found={stats.found} missing={stats.missing} unchecked={stats.unchecked} "
+            f"marks={stats.marks}",
             flush=True,
         )
     finally:
@@ -60,8 +65,9 @@ def main() -> None:
     parser.add_argument("api_url")
     parser.add_argument("--token", required=True)
     parser.add_argument("--rate", type=float, default=1000.0, help="sends per second")
+    parser.add_argument("--check-chat", type=int, help="the check chat's id (a basic group)")
     args = parser.parse_args()
-    asyncio.run(run(args.database_url, args.api_url, args.token, args.rate))
+    asyncio.run(run(args.database_url, args.api_url, args.token, args.rate, args.check_chat))
 
 
 if __name__ == "__main__":
