@@ -68,3 +68,38 @@ async def test_the_worker_id_survives_a_restart_and_differs_per_worker(tmp_path,
         assert await worker_id(settings, worker=True) not in (first, "")
         named = settings.model_copy(update={"worker_id": "bot-a"})
         assert await worker_id(named, worker=False) == "bot-a"
+
+
+async def test_the_check_chat_is_verified_at_start(tmp_path, capsys):
+    """A basic group becomes the dispatcher's marker; a supergroup stops start-up (exit 2)
+    with a message naming the setting, before anything is sent."""
+    from bot.clock import SystemClock
+    from bot.config import load_settings
+    from bot.emulator import EmulatorServer
+
+    async with EmulatorServer("123:check-chat") as emulator:
+        operator = emulator.control.add_user(first_name="Operator")
+        basic = emulator.control.add_group(operator.id, "checks").id
+        supergroup = emulator.control.add_group(operator.id, "big", supergroup=True).id
+        settings = load_settings(
+            database_url=f"sqlite:///{tmp_path / 'c.db'}",
+            telegram_token="123:check-chat",
+            telegram_api_url=emulator.api_url,
+            telegram_check_chat_id=basic,
+        )
+        runtime = await build.build_runtime(settings, clock=SystemClock())
+        try:
+            marker = runtime.parts.dispatcher.marker
+            assert marker is not None and marker.chat_id == basic
+        finally:
+            await runtime.services.database.dispose()
+
+        wrong = settings.model_copy(update={"telegram_check_chat_id": supergroup})
+        try:
+            await build.build_runtime(wrong, clock=SystemClock())
+        except SystemExit as exc:
+            assert exc.code == 2
+        else:
+            raise AssertionError("a supergroup was accepted as the check chat")
+    error = capsys.readouterr().err
+    assert "INBEELD_TELEGRAM_CHECK_CHAT_ID" in error and "not a basic group" in error

@@ -164,7 +164,7 @@ class Dispatcher:
         self.max_probes = max_probes
         self._checks: dict[int, PendingCheck] = {}
         self._next_unchecked_resend = -math.inf  # one at a time: each may bound the others
-        self._marker = marker if self._prober is not None else None
+        self.marker = marker if self._prober is not None else None
         self._marking = False
         self._next_mark_at = -math.inf
         self._marker_rests_until = -math.inf
@@ -533,7 +533,7 @@ class Dispatcher:
             task.add_done_callback(self._tasks.discard)
 
     def _can_mark(self, now: float) -> bool:
-        return self._marker is not None and now >= self._marker_rests_until
+        return self.marker is not None and now >= self._marker_rests_until
 
     def _give_up_at(self, check: PendingCheck, now: float) -> float:
         """When `check` stops waiting for a send to bound it."""
@@ -607,8 +607,8 @@ class Dispatcher:
 
     async def _mark(self) -> None:
         """Send a marker: its id bounds every check whose doubt arose before it was sent."""
-        assert self._marker is not None
-        chat_id = self._marker.chat_id
+        assert self.marker is not None
+        chat_id = self.marker.chat_id
         try:
             while (wait := self._pacer.send_wait(chat_id, self._monotonic())) > 0:
                 await self._sleep(wait)
@@ -616,7 +616,7 @@ class Dispatcher:
             self._pacer.sent(chat_id, started)
             self.stats.marks += 1
             try:
-                outcome = await self._marker.mark()
+                outcome = await self.marker.mark()
             except Exception as exc:
                 logger.exception("outbox.marker_error")
                 outcome = RetryLater(0.0, f"marker error: {type(exc).__name__}")

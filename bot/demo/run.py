@@ -30,7 +30,9 @@ def _secret_file(path: Path, make: callable) -> str:  # type: ignore[valid-type]
     return path.read_text(encoding="utf-8").strip()
 
 
-def demo_settings(data_dir: Path, api_url: str, port: int) -> Settings:
+def demo_settings(
+    data_dir: Path, api_url: str, port: int, check_chat_id: int | None = None
+) -> Settings:
     return Settings(
         database_url=f"sqlite:///{data_dir / 'inbeeld-demo.db'}",
         telegram_token=DEMO_TOKEN,
@@ -39,6 +41,7 @@ def demo_settings(data_dir: Path, api_url: str, port: int) -> Settings:
         admin_port=port,
         data_key=_secret_file(data_dir / "data.key", lambda: Fernet.generate_key().decode()),
         public_url=f"http://{DEMO_HOST}:{port}",
+        telegram_check_chat_id=check_chat_id,
     )
 
 
@@ -51,7 +54,10 @@ async def run_demo(data_dir: str = "demo-data", port: int | None = None) -> int:
     async with EmulatorServer(
         token=DEMO_TOKEN, bot_username="InBeeldDemoBot", seed=seed
     ) as emulator:
-        settings = demo_settings(folder, emulator.api_url, port or 8080)
+        emulator.control.add_user(cast.COORDINATOR_TELEGRAM_ID, cast.COORDINATOR_NAME, "nl")
+        # Set up as README's "The check chat" says: a basic group with the bot in it.
+        check_chat = emulator.control.add_group(cast.COORDINATOR_TELEGRAM_ID, "In Beeld checks")
+        settings = demo_settings(folder, emulator.api_url, port or 8080, check_chat.id)
         configure_data_keys(settings)
         runtime = await build_runtime(settings, clock=clock, tick_seconds=DEMO_TICK_SECONDS)
         parts = runtime.parts
@@ -62,7 +68,6 @@ async def run_demo(data_dir: str = "demo-data", port: int | None = None) -> int:
         for person in cast.YOUTHS:
             if person.telegram_id not in {u.id for u in emulator.control.users()}:
                 emulator.control.add_user(person.telegram_id, person.first_name, person.language)
-        emulator.control.add_user(cast.COORDINATOR_TELEGRAM_ID, cast.COORDINATOR_NAME, "nl")
         add_demo_routes(runtime.web_app, emulator.control, state, clock.now, parts)
         await runtime.start(settings.admin_host, settings.admin_port)
         install_signal_handlers(runtime)
