@@ -174,6 +174,13 @@ class Dispatcher:
 
     # -- public ---------------------------------------------------------------------------------
 
+    @property
+    def check_chat_ok(self) -> bool | None:
+        """None without a check chat (`marker`); False while it refuses markers."""
+        if self.marker is None:
+            return None
+        return self._monotonic() >= self._marker_rests_until
+
     async def drain(self) -> DispatchStats:
         """Send everything due now (and what becomes due while doing so), then return."""
         await self._run(until_idle=True)
@@ -625,8 +632,8 @@ class Dispatcher:
             if isinstance(outcome, Delivered):
                 self._saw(outcome.message_id, started)
             elif isinstance(outcome, RetryLater):
-                if classify(outcome) is RetryKind.GLOBAL_RATE_LIMIT:
-                    self._pacer.pause_all(now, outcome.after_seconds)
+                # A 429 here is the group's own limit (the pacer keeps the bot's): it delays
+                # markers only, not every send.
                 self._next_mark_at = now + max(outcome.after_seconds, MARK_INTERVAL)
             else:
                 # Removed from the group, or the group became a supergroup: an operator has to

@@ -162,7 +162,13 @@ async def build_runtime(
         if worker
         else Ticker(parts.periodic.tick, clock, zone=settings.zone, interval_seconds=tick_seconds)
     )
-    health = Health(services.database, ticker, clock, telegram_ok=lambda: channel.last_call_ok)
+    health = Health(
+        services.database,
+        ticker,
+        clock,
+        telegram_ok=lambda: channel.last_call_ok,
+        check_chat_ok=lambda: parts.dispatcher.check_chat_ok,
+    )
     app = create_admin_app(services, parts.watchers)
     service_routes(app, health)
     tasks = [BackgroundTask("dispatcher", _dispatch_until_stopped(parts.dispatcher))]

@@ -1,4 +1,5 @@
-"""/healthz: database reachable, scheduler alive, last Telegram call ok (Docker, uptime checks)."""
+"""/healthz: database reachable, scheduler alive, last Telegram call ok (Docker, uptime checks),
+and whether the check chat takes markers."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ class Health:
         ticker: Ticker | None,
         clock: Clock,
         telegram_ok: Callable[[], bool | None] = lambda: None,
+        check_chat_ok: Callable[[], bool | None] = lambda: None,
     ) -> None:
         self.database = database
         self.ticker = ticker
         self.clock = clock
         self.telegram_ok = telegram_ok
+        self.check_chat_ok = check_chat_ok
 
     async def report(self) -> dict[str, Any]:
         database_ok = await self.database.ping()
@@ -36,6 +39,9 @@ class Health:
             "scheduler": scheduler_ok,
             # None until the first call: a fresh process is not unhealthy for having said nothing.
             "telegram": telegram,
+            # None without a check chat; False while it refuses markers. Not a reason to
+            # restart: sends are then retried unchecked (README: The check chat).
+            "check_chat": self.check_chat_ok(),
         }
 
     async def handle(self, _request: web.Request) -> web.Response:

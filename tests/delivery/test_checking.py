@@ -227,7 +227,7 @@ async def test_with_a_check_chat_a_send_nothing_follows_is_checked_too(
         1 - found,
         0,
     )
-    assert worker.stats.marks == 1
+    assert worker.stats.marks == 1 and worker.check_chat_ok is True
     # The marker was sent silently and deleted: the group shows nothing.
     assert emulator.control.bot_messages(check_chat) == []
     assert len(emulator.control.bot_messages(check_chat, include_deleted=True)) == 1
@@ -292,3 +292,4 @@ async def test_a_check_chat_that_refuses_markers_falls_back_to_retrying(
     assert (result.delivered_once, result.duplicates, dict(result.status)) == (1, 1, {"sent": 1})
     assert (worker.stats.marks, worker.stats.unchecked) == (1, 1)
     assert any(r.getMessage() == "outbox.check_chat_refused" for r in caplog.records)
+    assert worker.check_chat_ok is False  # /healthz says so

@@ -84,6 +84,8 @@ async def test_demo_serves_the_panel_and_greets_a_youth_who_taps_start(tmp_path:
                 assert home.status == 200 and "Speel een jongere" in page
             async with client.get(f"{base}/login") as login:
                 assert login.status == 200
+            async with client.get(f"{base}/healthz") as health:
+                assert (await health.json())["check_chat"] is True  # set up as in the README
             async with client.post(
                 f"{base}/demo/api/users/7001/start",
                 json={},
