@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import random
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import OperationalError
 
 from bot.context import Services
+from bot.delivery.retry import RetryPolicy
 from bot.service.health import Health
 from bot.service.ticker import Ticker
 from bot.storage import migrate
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 
 
 SHUTDOWN_SECONDS = 5.0
+DATABASE_RETRY = RetryPolicy(base_seconds=1.0, cap_seconds=15.0)
 
 
 class PortUnavailable(RuntimeError):
@@ -52,7 +57,7 @@ class Runtime:
     parts: Any = None
 
     async def start(self, host: str, port: int) -> None:
-        await migrate.upgrade(self.services.database)
+        await self._migrate_when_reachable()
         self._runner = web.AppRunner(self.web_app, access_log=None)
         await self._runner.setup()
         # Long-polling pages (the demo phone) must not hold a stop for a minute.
@@ -79,6 +84,28 @@ class Runtime:
         except Exception:
             log.exception("background task stopped with an error", extra={"task": task.name})
             self.stopping.set()
+
+    async def _migrate_when_reachable(self) -> None:
+        """A database server that is not up yet (or away) is waited for, as it is while
+        running; a SQLite file that cannot be opened is a setting to fix and stops at once."""
+        database = self.services.database
+        for attempt in itertools.count(1):
+            try:
+                await migrate.upgrade(database)
+                return
+            except OperationalError as exc:
+                if database.dialect == "sqlite":
+                    raise
+                wait = DATABASE_RETRY.backoff(attempt, floor=0.0, jitter=random.random())
+                log.warning(
+                    "database.unreachable_at_start",
+                    extra={
+                        "attempt": attempt,
+                        "retry_in": round(wait, 1),
+                        "error": type(exc.orig).__name__,
+                    },
+                )
+                await asyncio.sleep(wait)
 
     async def wait(self) -> None:
         await self.stopping.wait()

@@ -8,7 +8,8 @@ retries (as Telegram does), and once the database is back every update is handle
 - The service's pieces in this process (`webhook_route`, `UpdateProcessor`, router, a running
   dispatcher), cut for 10 s: the same check with the handler's answers visible to the test.
 
-Two more cut the database at the dispatcher's two writes around a send: right after a message
+One starts `inbeeld run` while the database is unreachable: it waits, then starts. Two more
+cut the database at the dispatcher's two writes around a send: right after a message
 went out, before its result is recorded (it is recorded once the database is back, and the
 chat's next message follows), and right before the send-time check (the message goes out once
 the database is back). Either used to leave the chat waiting for the two-minute lease.
@@ -515,3 +516,61 @@ async def test_a_send_whose_check_meets_an_outage_goes_out_once_the_database_is_
         await database.dispose()
         await proxy.cut()
     assert [m.text for m in channel.sent] == ["antwoord"]
+
+
+async def test_inbeeld_run_waits_for_a_database_that_is_down_at_start(
+    postgres_url: str, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Started before PostgreSQL is reachable (a host reboot, compose starting both at once),
+    the service logs and waits instead of exiting, and starts once the database is there."""
+    url = make_url(postgres_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    await proxy.cut()  # the port refuses connections, as a database still starting does
+    through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    async with EmulatorServer(token=TOKEN, limits=Limits.off()) as emulator:
+        port = free_port()
+        env = {
+            **os.environ,
+            "INBEELD_DATABASE_URL": through_proxy,
+            "INBEELD_TELEGRAM_TOKEN": TOKEN,
+            "INBEELD_TELEGRAM_API_URL": emulator.api_url,
+            "INBEELD_ADMIN_PORT": str(port),
+            "INBEELD_DATA_KEY": new_key(),
+        }
+        log_path = tmp_path / "service.log"
+        with log_path.open("wb") as log_file:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                cwd=tmp_path,
+                env=env,
+                stdout=log_file,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            try:
+                await wait_until(
+                    lambda: (
+                        process.returncode is not None
+                        or log_path.read_bytes().count(b"database.unreachable_at_start") >= 2
+                    ),
+                    60,
+                    "two logged attempts to reach the database",
+                )
+                assert process.returncode is None, log_path.read_text()[-3000:]
+                await proxy.restore()
+                for _ in range(300):
+                    if await health(port) == 200:
+                        break
+                    assert process.returncode is None, log_path.read_text()[-3000:]
+                    await asyncio.sleep(0.1)
+                else:
+                    raise AssertionError("not healthy after the database came up")
+            finally:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(process.wait(), timeout=30)
+                await proxy.cut()
+    assert process.returncode == 0, log_path.read_text()[-3000:]
