@@ -281,6 +281,38 @@ async def health(port: int) -> int | None:
         return None
 
 
+async def start_service(  # type: ignore[no-untyped-def]
+    database_url: str,
+    emulator: EmulatorServer,
+    port: int,
+    key: str,
+    workdir,
+    log_file,
+    **settings: str,
+) -> asyncio.subprocess.Process:
+    """`inbeeld run` as a process. Its log goes to a file, not a pipe: an outage logs a lot,
+    and a full pipe would block the service."""
+    env = {
+        **os.environ,
+        "INBEELD_DATABASE_URL": database_url,
+        "INBEELD_TELEGRAM_TOKEN": TOKEN,
+        "INBEELD_TELEGRAM_API_URL": emulator.api_url,
+        "INBEELD_ADMIN_PORT": str(port),
+        "INBEELD_DATA_KEY": key,
+        **settings,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=workdir,
+        env=env,
+        stdout=log_file,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
 async def test_inbeeld_run_lives_through_a_database_outage(postgres_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     key = new_key()
     with use_key_ring(KeyRing([key])):
@@ -297,28 +329,14 @@ async def outage_against_the_process(postgres_url: str, tmp_path, key: str) -> N
     timing = WebhookTiming(request_timeout=5.0, backoff_initial=0.1, backoff_max=1.0)
     async with EmulatorServer(token=TOKEN, limits=Limits.off(), webhook_timing=timing) as emulator:
         port = free_port()
-        env = {
-            **os.environ,
-            "INBEELD_DATABASE_URL": through_proxy,
-            "INBEELD_TELEGRAM_TOKEN": TOKEN,
-            "INBEELD_TELEGRAM_API_URL": emulator.api_url,
-            "INBEELD_ADMIN_PORT": str(port),
+        webhook = {
             "INBEELD_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
             "INBEELD_WEBHOOK_SECRET": SECRET,
-            "INBEELD_DATA_KEY": key,
         }
-        # A file, not a pipe: an outage logs a lot, and a full pipe would block the service.
         log_path = tmp_path / "service.log"
         log_file = log_path.open("wb")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=log_file,
-            stderr=asyncio.subprocess.STDOUT,
+        process = await start_service(
+            through_proxy, emulator, port, key, tmp_path, log_file, **webhook
         )
         state = emulator.control.state
         try:
@@ -530,25 +548,10 @@ async def test_inbeeld_run_waits_for_a_database_that_is_down_at_start(
     through_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     async with EmulatorServer(token=TOKEN, limits=Limits.off()) as emulator:
         port = free_port()
-        env = {
-            **os.environ,
-            "INBEELD_DATABASE_URL": through_proxy,
-            "INBEELD_TELEGRAM_TOKEN": TOKEN,
-            "INBEELD_TELEGRAM_API_URL": emulator.api_url,
-            "INBEELD_ADMIN_PORT": str(port),
-            "INBEELD_DATA_KEY": new_key(),
-        }
         log_path = tmp_path / "service.log"
         with log_path.open("wb") as log_file:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "run",
-                cwd=tmp_path,
-                env=env,
-                stdout=log_file,
-                stderr=asyncio.subprocess.STDOUT,
+            process = await start_service(
+                through_proxy, emulator, port, new_key(), tmp_path, log_file
             )
             try:
                 await wait_until(
