@@ -55,7 +55,7 @@ async def test_the_worker_id_survives_a_restart_and_differs_per_worker(tmp_path,
         try:
             return runtime.parts.dispatcher.worker_id
         finally:
-            await runtime.services.database.dispose()
+            await runtime.stop()  # closes the bot's connections too
 
     async with EmulatorServer("123:worker-id") as emulator:
         settings = load_settings(
@@ -92,7 +92,7 @@ async def test_the_check_chat_is_verified_at_start(tmp_path, capsys):
             marker = runtime.parts.dispatcher.marker
             assert marker is not None and marker.chat_id == basic
         finally:
-            await runtime.services.database.dispose()
+            await runtime.stop()  # closes the bot's connections too
 
         wrong = settings.model_copy(update={"telegram_check_chat_id": supergroup})
         try:
