@@ -4,7 +4,8 @@ A marker's message id bounds the delivery checks of unanswered sends when nothin
 (`bot.delivery.checking`). That works only because a basic group numbers its messages with the
 bot's own counter, like its private chats ("all basic groups and all private chats share the
 same, single message ID and PTS sequence": https://core.telegram.org/api/channel); a
-supergroup or channel has a counter of its own, so `verify` refuses one. The marker is sent silently and deleted at once: the group stays empty.
+supergroup or channel has a counter of its own, so `verify` refuses one. The marker is sent
+silently and deleted at once: the group stays empty.
 """
 
 from __future__ import annotations
