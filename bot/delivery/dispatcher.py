@@ -12,9 +12,10 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -177,9 +178,7 @@ class Dispatcher:
     @property
     def check_chat_ok(self) -> bool | None:
         """None without a check chat (`marker`); False while it refuses markers."""
-        if self.marker is None:
-            return None
-        return self._monotonic() >= self._marker_rests_until
+        return None if self.marker is None else self._can_mark(self._monotonic())
 
     async def drain(self) -> DispatchStats:
         """Send everything due now (and what becomes due while doing so), then return."""
@@ -322,9 +321,7 @@ class Dispatcher:
                     continue
                 self._ready.remove(message)
                 previous = self._pacer.take(message.chat_id, now)
-                task = asyncio.create_task(self._deliver(message, previous))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._spawn(self._deliver(message, previous))
         finally:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -535,9 +532,7 @@ class Dispatcher:
                 self._spawn_check(check, self._settle_unchecked(check, "no later send bounded it"))
         if needs_bound and not self._marking and len(self._tasks) < self.max_in_flight:
             self._marking = True
-            task = asyncio.create_task(self._mark())
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._mark())
 
     def _can_mark(self, now: float) -> bool:
         return self.marker is not None and now >= self._marker_rests_until
@@ -561,7 +556,11 @@ class Dispatcher:
 
     def _spawn_check(self, check: PendingCheck, work: Awaitable[Result | None]) -> None:
         check.busy = True
-        task = asyncio.create_task(self._run_check(check, work))
+        self._spawn(self._run_check(check, work))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as one of the tasks in flight (counted against `max_in_flight`)."""
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -229,7 +229,10 @@ class EmulatorControl:
             raise KeyError(f"unknown callback query {query_id}")
         return record.answer
 
-    def _member_update(self, user: User, old: str, new: str) -> JSON | None:
+    def _member_update(
+        self, user: User, old: str, new: str, chat: JSON | None = None
+    ) -> JSON | None:
+        """The bot's membership changed, by `user`'s doing: in their private chat, or `chat`."""
         bot = self.state.bot_api()
 
         def member(status: str) -> JSON:
@@ -243,7 +246,7 @@ class EmulatorControl:
         return self.state.emit(
             "my_chat_member",
             {
-                "chat": user.chat_api(),
+                "chat": chat if chat is not None else user.chat_api(),
                 "from": user.to_api(),
                 "date": self.state.now(),
                 "old_chat_member": member(old),
@@ -272,13 +275,15 @@ class EmulatorControl:
         """`creator_id` makes a group and adds the bot; the bot hears of it (my_chat_member)."""
         creator = self.state.user(creator_id)
         group = self.state.add_group(creator, title, supergroup=supergroup)
-        self._group_member_update(creator, group, "left", "member")
+        self._member_update(creator, "left", "member", group.chat_api())
         return group
 
     def kick_bot(self, group_id: int) -> JSON | None:
         group = self._group(group_id)
         group.bot_member = False
-        return self._group_member_update(self.state.chat(group_id).user, group, "member", "left")
+        return self._member_update(
+            self.state.chat(group_id).user, "member", "left", group.chat_api()
+        )
 
     def upgrade_group(self, group_id: int) -> Group:
         """The basic group becomes a supergroup (a new chat, with its own message counter)."""
@@ -293,19 +298,6 @@ class EmulatorControl:
         if group is None:
             raise KeyError(f"chat {group_id} is not a group")
         return group
-
-    def _group_member_update(self, user: User, group: Group, old: str, new: str) -> JSON | None:
-        bot = self.state.bot_api()
-        return self.state.emit(
-            "my_chat_member",
-            {
-                "chat": group.chat_api(),
-                "from": user.to_api(),
-                "date": self.state.now(),
-                "old_chat_member": {"status": old, "user": bot},
-                "new_chat_member": {"status": new, "user": bot},
-            },
-        )
 
     # -- reading what the bot sent -------------------------------------------------------------
     def transcript(self, chat_id: int, *, include_deleted: bool = False) -> list[JSON]:

@@ -16,7 +16,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.channels.base import Delivered, SendOutcome
-from bot.channels.telegram.outbound import SEND_MESSAGE, send_outcome
+from bot.channels.telegram.outbound import send_outcome, send_text
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +51,10 @@ class TelegramMarker:
 
     async def mark(self) -> SendOutcome:
         parameters = {"chat_id": self.chat_id, "text": MARKER_TEXT, "disable_notification": True}
-        outcome = await send_outcome(self._send(parameters))
+        outcome = await send_outcome(send_text(self.bot, parameters))
         if isinstance(outcome, Delivered):
             await self._tidy(outcome.message_id)
         return outcome
-
-    async def _send(self, parameters: dict[str, object]) -> int:
-        sent = await self.bot.do_api_request(SEND_MESSAGE, api_kwargs=parameters)
-        return int(sent["message_id"])
 
     async def _tidy(self, message_id: int) -> None:
         try:

@@ -93,6 +93,12 @@ def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+async def send_text(bot: Bot, parameters: dict[str, Any]) -> int:
+    """sendMessage with these parameters; the new message's id (see the module docstring)."""
+    sent = await bot.do_api_request(SEND_MESSAGE, api_kwargs=parameters)
+    return int(sent["message_id"])
+
+
 async def send_outcome(call: Awaitable[int]) -> SendOutcome:
     """Await a send that returns the new message's id; every failure becomes an outcome."""
     try:
@@ -129,14 +135,10 @@ class TelegramChannel:
             call = self._send_document(message)
         else:
             parameters = {"chat_id": message.chat_id, "text": message.text}
-            call = self._send_text(parameters | _reply_markup(message))
+            call = send_text(self.bot, parameters | _reply_markup(message))
         outcome = await send_outcome(call)
         self.last_call_ok = not (isinstance(outcome, RetryLater) and outcome.maybe_delivered)
         return outcome
-
-    async def _send_text(self, parameters: dict[str, Any]) -> int:
-        sent = await self.bot.do_api_request(SEND_MESSAGE, api_kwargs=parameters)
-        return int(sent["message_id"])
 
     async def _send_document(self, message: OutgoingMessage) -> int:
         assert message.document is not None
